@@ -1,0 +1,42 @@
+"""minigrad: a small, exact, fast reverse-mode automatic differentiation engine on numpy.
+
+>>> import minigrad as mg
+>>> x = mg.tensor(3.0, requires_grad=True)
+>>> y = x * x + x
+>>> y.backward()
+>>> x.grad.item()
+7.0
+"""
+__version__ = "0.1.0"
+
+import numpy as np
+
+from .tensor import Tensor, tensor, set_default_dtype, get_default_dtype  # noqa: I001
+from .autograd import (Function, backward, detect_anomaly, enable_grad, grad,
+                       is_anomaly_enabled, is_grad_enabled, no_grad, set_grad_enabled)
+from .creation import (arange, eye, full, full_like, linspace, ones, ones_like, rand, randn,
+                       zeros, zeros_like)
+from .errors import AnomalyError, GradientShapeError, ShapeError
+from .ops import (abs, clip, concatenate, exp, log, matmul, maximum, minimum, relu, sigmoid,
+                  sqrt, stack, tanh, where)
+from .random import manual_seed
+
+float16, float32, float64 = np.float16, np.float32, np.float64
+int32, int64, bool_ = np.int32, np.int64, np.bool_
+cat = concatenate
+
+
+def softmax(x, axis=-1, *, dim=None):
+    return x.softmax(axis, dim=dim)
+
+
+def log_softmax(x, axis=-1, *, dim=None):
+    return x.log_softmax(axis, dim=dim)
+
+
+def __getattr__(name):
+    # save/load live in minigrad.serialization (not imported until used: keeps import light)
+    if name in ("save", "load"):
+        from . import serialization
+        return getattr(serialization, name)
+    raise AttributeError(f"module 'minigrad' has no attribute {name!r}")

@@ -1,0 +1,488 @@
+"""The autograd core: the ``Function`` base class, grad modes, and the backward engine.
+
+A graph is made of ``Function`` instances (nodes). Each node holds the arguments it was applied
+to (``inputs``) and whatever its ``forward`` saved; a Tensor points at the node that made it
+(``grad_fn``). A node never holds its output, so the graph has no reference cycles and memory is
+freed as soon as the last Tensor of a graph goes away.
+
+The engine walks the graph once, iteratively (a chain of a million nodes needs no recursion),
+in reverse topological order, and:
+
+* calls each node's ``backward`` once, with the sum of every gradient that flowed into it
+  (gradients accumulate at fan-out);
+* undoes broadcasting in one place (``sum_to_shape``) and casts each gradient to its input's
+  dtype, so no op repeats that logic and a float32 parameter always gets a float32 gradient;
+* frees what each node saved (unless ``retain_graph``); a second backward through a freed node
+  raises ``RuntimeError`` rather than returning a wrong answer.
+
+In the ordinary case the backward rules run on plain ndarrays with recording off. With
+``create_graph=True`` they run on Tensors with recording on, so the gradient is itself a
+differentiable function of the inputs (gradients of gradients, Hessian-vector products).
+"""
+from __future__ import annotations
+
+import functools
+import traceback
+
+import numpy as np
+
+from .errors import AnomalyError, GradientShapeError, ShapeError
+from .tensor import Tensor
+
+__all__ = [
+    "Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "detect_anomaly", "is_anomaly_enabled", "backward", "grad", "sum_to_shape",
+]
+
+# --------------------------------------------------------------------------- grad modes
+
+_grad_enabled = True
+_anomaly_enabled = False
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph (the default); False inside ``no_grad()``."""
+    return _grad_enabled
+
+
+def is_anomaly_enabled() -> bool:
+    """True inside ``detect_anomaly()``."""
+    return _anomaly_enabled
+
+
+class _GradMode:
+    """Base of the grad-mode switches: a context manager that is also a decorator."""
+
+    _mode = True
+
+    def __enter__(self):
+        global _grad_enabled
+        self._prev = _grad_enabled
+        _grad_enabled = self._mode
+
+    def __exit__(self, *exc):
+        global _grad_enabled
+        _grad_enabled = self._prev
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return func(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Context manager and decorator: ops run without recording a graph (inference, updates)."""
+
+    _mode = False
+
+
+class enable_grad(_GradMode):
+    """Context manager and decorator: turn recording back on, e.g. inside ``no_grad``."""
+
+    _mode = True
+
+
+class set_grad_enabled(_GradMode):
+    """``with set_grad_enabled(flag):`` records the graph only when ``flag`` is true."""
+
+    def __init__(self, mode: bool):
+        self._mode = bool(mode)
+
+    def __call__(self, func):
+        mode = self._mode
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return func(*args, **kwargs)
+        return wrapper
+
+
+class detect_anomaly:
+    """Context manager: a NaN or inf made by any op, forward or backward, raises at once.
+
+    The error names the op and the line of user code that created it, instead of letting the
+    bad value poison every parameter silently. It costs a finiteness check per op and a stack
+    capture per node, so use it for debugging only.
+    """
+
+    def __init__(self, check_nan: bool = True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        global _anomaly_enabled
+        self._prev = _anomaly_enabled
+        _anomaly_enabled = self.check_nan
+        return self
+
+    def __exit__(self, *exc):
+        global _anomaly_enabled
+        _anomaly_enabled = self._prev
+        return False
+
+
+def _user_frame() -> str:
+    """The innermost stack frame outside the minigrad package, as 'file:line in func: code'."""
+    import os
+    pkg = os.path.dirname(os.path.abspath(__file__))
+    for frame in reversed(traceback.extract_stack()[:-1]):
+        if not os.path.abspath(frame.filename).startswith(pkg + os.sep):
+            return f"{frame.filename}:{frame.lineno} in {frame.name}: {frame.line}"
+    return "<unknown>"
+
+
+def _nonfinite(a) -> bool:
+    data = a.data if isinstance(a, Tensor) else a
+    return isinstance(data, np.ndarray) and data.dtype.kind in "fc" and not np.isfinite(data).all()
+
+
+# --------------------------------------------------------------------------- Function
+
+
+class Function:
+    """A differentiable operation: one node of the graph.
+
+    Subclass it with two static methods, side by side::
+
+        class Cube(mg.Function):
+            "f(x) = x^3,  f'(x) = 3 x^2"
+            @staticmethod
+            def forward(ctx, x):              # x: np.ndarray
+                ctx.save_for_backward(x)
+                return x ** 3
+            @staticmethod
+            def backward(ctx, grad):          # grad: dL/df, shaped like f's output
+                (x,) = ctx.saved_tensors
+                return 3 * x * x * grad       # dL/dx, one per input of forward
+
+        y = Cube.apply(t)
+
+    ``forward`` receives the ndarrays behind Tensor arguments (other arguments as given) and
+    returns an ndarray. ``backward`` returns one gradient per positional argument of ``forward``
+    (None where there is none); the engine sums each one back to its input's shape, so a
+    backward may return a broadcast-shaped gradient.
+
+    ``save_for_backward`` is for inputs and the output of ``forward``; keep anything else
+    (masks, shapes) as a plain attribute on ``ctx``: such values are constants. Write backward
+    with operators, methods and numpy ufuncs: with ``create_graph=True`` the engine passes Tensors
+    (``saved_tensors`` then gives the input Tensors and a Tensor for the output), so the same
+    rule records a differentiable graph of the gradient.
+    """
+
+    __slots__ = ("inputs", "saved", "retained", "created_at", "__weakref__", "__dict__")
+
+    # ------------------------------------------------------------------ recording
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        raw = []
+        requires = False
+        for a in args:
+            if isinstance(a, Tensor):
+                raw.append(a.data)
+                if a.requires_grad:
+                    requires = True
+            else:
+                raw.append(a)
+        ctx = object.__new__(cls)
+        ctx.saved = ()
+        try:
+            out = cls.forward(ctx, *raw, **kwargs)
+        except (ValueError, IndexError, TypeError) as exc:
+            raise _op_error(cls, args, exc) from None
+        if requires and _grad_enabled:
+            ctx.inputs = args
+            ctx.retained = None
+            if _anomaly_enabled:
+                ctx.created_at = _user_frame()
+                if _nonfinite(out):
+                    raise AnomalyError(
+                        f"{cls.name()} produced a non-finite value (nan or inf) in its forward; "
+                        f"created at {ctx.created_at}")
+            return Tensor._make(out, ctx)
+        if _anomaly_enabled and _nonfinite(out):
+            raise AnomalyError(f"{cls.name()} produced a non-finite value (nan or inf) in its "
+                               f"forward; at {_user_frame()}")
+        return Tensor._make(out, None)
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("a Function subclass must define forward(ctx, *inputs)")
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
+
+    # ------------------------------------------------------------------ ctx helpers
+    def save_for_backward(self, *arrays):
+        """Keep inputs and/or the output of ``forward`` for ``backward``."""
+        self.saved = arrays
+
+    @property
+    def saved_tensors(self):
+        """What ``forward`` saved: ndarrays normally, Tensors while the engine builds a graph."""
+        saved = self.saved
+        if saved is None:
+            raise RuntimeError(
+                f"Trying to backward through {self.name()} a second time, but its saved values "
+                "were freed after the first backward. Pass retain_graph=True to the first "
+                "backward() if you need to backward through the graph again.")
+        if not _grad_enabled:
+            return saved
+        return tuple(self._as_tensor(s) for s in saved)
+
+    def _as_tensor(self, value):
+        """Map a saved array back to the Tensor it belongs to (an input, else the output)."""
+        for a in self.inputs:
+            if isinstance(a, Tensor):
+                if value is a.data:
+                    return a
+            elif value is a:
+                return a
+        return Tensor._make(value, self)  # the output of this node: differentiable through it
+
+    @property
+    def needs_input_grad(self):
+        """One bool per positional input: does it require a gradient?"""
+        return tuple(isinstance(a, Tensor) and a.requires_grad for a in self.inputs)
+
+    @classmethod
+    def name(cls) -> str:
+        """The op's name as shown in errors and graphs (``Mul``, ``Sum``, ...)."""
+        return cls.__name__
+
+    def __repr__(self):
+        return f"<{self.name()}Backward>"
+
+
+def _op_error(cls, args, exc):
+    shapes = ", ".join(
+        str(tuple(a.shape)) if isinstance(a, (Tensor, np.ndarray)) else type(a).__name__
+        for a in args)
+    msg = str(exc)
+    if isinstance(exc, ValueError) and "broadcast" in msg:
+        return ShapeError(f"{cls.name()}: shapes {shapes} do not broadcast together ({msg})")
+    shape_words = ("shape", "broadcast", "dimension", "size")
+    kind = ShapeError if isinstance(exc, ValueError) and any(w in msg for w in shape_words) \
+        else type(exc)
+    return kind(f"{cls.name()}: {msg} (input shapes: {shapes})")
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+def sum_to_shape(g, shape):
+    """Undo broadcasting: sum ``g`` over the axes that broadcasting added or stretched.
+
+    d/dx of f(broadcast(x)) is the sum of the upstream gradient over every copy of x.
+    Works on ndarrays and on Tensors (for graphs of gradients).
+    """
+    gshape = g.shape
+    lead = len(gshape) - len(shape)
+    if lead < 0:
+        raise GradientShapeError(f"gradient of shape {gshape} cannot be summed to shape {shape}")
+    axes = list(range(lead))
+    for i, n in enumerate(shape):
+        m = gshape[lead + i]
+        if n == 1 and m != 1:
+            axes.append(lead + i)
+        elif n != m:
+            raise GradientShapeError(
+                f"gradient of shape {gshape} does not broadcast from shape {shape}")
+    if axes:
+        g = g.sum(axis=tuple(axes), keepdims=True)
+    if lead:
+        g = g.reshape(shape)
+    return g
+
+
+def _topological_order(roots):
+    """Nodes reachable from ``roots``, each after every node that feeds gradient into it."""
+    order = []
+    visited = set()
+    stack = [(fn, False) for fn in roots]
+    while stack:
+        fn, expanded = stack.pop()
+        if expanded:
+            order.append(fn)
+            continue
+        if fn in visited:
+            continue
+        visited.add(fn)
+        stack.append((fn, True))
+        inputs = fn.inputs
+        if inputs is None:
+            continue
+        for a in inputs:
+            if isinstance(a, Tensor):
+                parent = a.grad_fn
+                if parent is not None and parent not in visited:
+                    stack.append((parent, False))
+    order.reverse()
+    return order
+
+
+def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None):
+    """Propagate ``root_grads`` from the Tensors ``roots`` back through their graph.
+
+    Leaves accumulate into ``.grad`` unless ``capture`` is given: a dict mapping each key
+    (a leaf Tensor or a node) to None, filled with the total gradient that reaches it.
+    """
+    global _grad_enabled
+    grads = {}  # node or leaf Tensor -> gradient accumulated so far
+    for t, g in zip(roots, root_grads):
+        key = t.grad_fn if t.grad_fn is not None else t
+        grads[key] = grads[key] + g if key in grads else g
+    order = _topological_order([t.grad_fn for t in roots if t.grad_fn is not None])
+    for fn in order:
+        if fn.inputs is None:
+            raise RuntimeError(
+                f"Trying to backward through {fn.name()} a second time: the graph was freed "
+                "by the first backward. Pass retain_graph=True to the first backward() if you "
+                "need to backward through the graph again.")
+    anomaly = _anomaly_enabled
+    prev_mode = _grad_enabled
+    _grad_enabled = create_graph
+    try:
+        for fn in order:
+            g = grads.pop(fn, None)
+            if g is None:
+                continue
+            if fn.retained is not None:
+                t = fn.retained()
+                if t is not None:
+                    t._accumulate_grad(g if create_graph else g.copy())
+            if capture is not None and fn in capture:
+                capture[fn] = g
+            in_grads = fn.backward(fn, g)
+            if not isinstance(in_grads, tuple):
+                in_grads = (in_grads,)
+            inputs = fn.inputs
+            if len(in_grads) != len(inputs):
+                raise GradientShapeError(
+                    f"{fn.name()}.backward returned {len(in_grads)} gradients for "
+                    f"{len(inputs)} inputs of forward")
+            if trace is not None:
+                trace(fn, g, in_grads)
+            for a, ig in zip(inputs, in_grads):
+                if ig is None or not isinstance(a, Tensor) or not a.requires_grad:
+                    continue
+                if ig.shape != a.shape:
+                    try:
+                        ig = sum_to_shape(ig, a.shape)
+                    except GradientShapeError as exc:
+                        raise GradientShapeError(
+                            f"{fn.name()}.backward: {exc} (the input has shape {a.shape})"
+                        ) from None
+                if ig.dtype != a.dtype:
+                    ig = ig.astype(a.dtype)
+                if anomaly and _nonfinite(ig):
+                    raise AnomalyError(
+                        f"{fn.name()}.backward produced a non-finite gradient (nan or inf) for "
+                        f"an input of shape {a.shape}; the {fn.name()} was created at "
+                        f"{getattr(fn, 'created_at', '<unknown>')}")
+                key = a.grad_fn if a.grad_fn is not None else a
+                prev = grads.get(key)
+                grads[key] = ig if prev is None else prev + ig
+            if not retain_graph:
+                fn.inputs = None
+                fn.saved = None
+    finally:
+        _grad_enabled = prev_mode
+    # what is left in ``grads`` belongs to leaves
+    for leaf, g in grads.items():
+        if capture is not None:
+            if leaf in capture:
+                capture[leaf] = g
+        elif isinstance(leaf, Tensor):
+            leaf._accumulate_grad(g)
+
+
+def _root_grads(outputs, grad_outputs, create_graph):
+    result = []
+    for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"outputs[{i}] must be a Tensor, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"outputs[{i}] does not require grad and has no grad_fn: nothing to "
+                "differentiate (was it computed under no_grad(), or from tensors without "
+                "requires_grad=True?)")
+        if g is None:
+            if t.data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs, but the output "
+                    f"has shape {t.shape}: pass gradient= (a Tensor or array of shape "
+                    f"{t.shape}, usually ones) to backward()")
+            g = np.ones_like(t.data)
+        else:
+            if isinstance(g, Tensor):
+                g = g if create_graph else g.data
+            else:
+                g = np.asarray(g, dtype=t.dtype)
+            if g.shape != t.shape:
+                raise GradientShapeError(
+                    f"gradient has shape {g.shape} but the output has shape {t.shape}")
+            if not create_graph and g.dtype != t.dtype:
+                g = g.astype(t.dtype)
+        if create_graph and not isinstance(g, Tensor):
+            g = Tensor._make(g, None)
+        result.append(g)
+    return result
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, trace=None):
+    """Accumulate d(tensors)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grad_tensors is None or isinstance(grad_tensors, (Tensor, np.ndarray)):
+        grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = _root_grads(tensors, grad_tensors, create_graph)
+    _run(tensors, roots, retain_graph, create_graph, trace=trace)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Return d(outputs)/d(inputs) without touching any ``.grad`` (torch.autograd.grad).
+
+    With ``create_graph=True`` the result is itself recorded, so it can be differentiated
+    again: ``mg.grad(mg.grad(f, x, create_graph=True)[0] @ v, x)`` is a Hessian-vector product.
+    """
+    single_out = isinstance(outputs, Tensor)
+    outputs = [outputs] if single_out else list(outputs)
+    inputs_seq = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, (Tensor, np.ndarray)):
+        grad_outputs = [grad_outputs]
+    if retain_graph is None:
+        retain_graph = create_graph
+    for i, x in enumerate(inputs_seq):
+        if not isinstance(x, Tensor) or not x.requires_grad:
+            raise RuntimeError(f"inputs[{i}] does not require grad: mark it requires_grad=True")
+    capture = {}
+    keys = []
+    for x in inputs_seq:
+        key = x.grad_fn if x.grad_fn is not None else x
+        capture[key] = None
+        keys.append(key)
+    roots = _root_grads(outputs, grad_outputs, create_graph)
+    _run(outputs, roots, retain_graph, create_graph, capture=capture)
+    result = []
+    for i, (x, key) in enumerate(zip(inputs_seq, keys)):
+        g = capture[key]
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"inputs[{i}] was not used to compute the outputs; pass allow_unused=True "
+                    "to get None for it")
+            result.append(None)
+            continue
+        if isinstance(g, Tensor):
+            result.append(g)
+        else:
+            result.append(Tensor._make(np.array(g, copy=True), None))
+    return tuple(result)

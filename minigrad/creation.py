@@ -1,0 +1,75 @@
+"""Factories: new leaf tensors filled with constants, ranges or random numbers."""
+import numpy as np
+
+from .random import default_generator
+from .tensor import Tensor, get_default_dtype
+
+__all__ = ["zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "randn", "rand",
+           "arange", "eye", "linspace"]
+
+
+def _shape(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def _leaf(arr, requires_grad, name=None):
+    return Tensor(arr, requires_grad=requires_grad, name=name)
+
+
+def zeros(*shape, dtype=None, requires_grad=False):
+    return _leaf(np.zeros(_shape(shape), dtype=dtype or get_default_dtype()), requires_grad)
+
+
+def ones(*shape, dtype=None, requires_grad=False):
+    return _leaf(np.ones(_shape(shape), dtype=dtype or get_default_dtype()), requires_grad)
+
+
+def full(shape, fill_value, dtype=None, requires_grad=False):
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return _leaf(np.full(shape, fill_value, dtype=dtype or get_default_dtype()), requires_grad)
+
+
+def zeros_like(t, dtype=None, requires_grad=False):
+    return _leaf(np.zeros_like(np.asarray(t), dtype=dtype), requires_grad)
+
+
+def ones_like(t, dtype=None, requires_grad=False):
+    return _leaf(np.ones_like(np.asarray(t), dtype=dtype), requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, requires_grad=False):
+    return _leaf(np.full_like(np.asarray(t), fill_value, dtype=dtype), requires_grad)
+
+
+def randn(*shape, dtype=None, requires_grad=False, generator=None):
+    """Standard normal samples, from ``generator`` or the package's seeded generator."""
+    rng = generator or default_generator()
+    arr = rng.standard_normal(_shape(shape)).astype(dtype or get_default_dtype(), copy=False)
+    return _leaf(arr, requires_grad)
+
+
+def rand(*shape, dtype=None, requires_grad=False, generator=None):
+    """Uniform samples in [0, 1)."""
+    rng = generator or default_generator()
+    arr = rng.random(_shape(shape)).astype(dtype or get_default_dtype(), copy=False)
+    return _leaf(arr, requires_grad)
+
+
+def arange(start, stop=None, step=1, dtype=None, requires_grad=False):
+    """Like ``np.arange``: integers stay int64, a float argument gives the default dtype."""
+    arr = np.arange(start, stop, step) if stop is not None else np.arange(start)
+    if dtype is not None:
+        arr = arr.astype(dtype)
+    elif arr.dtype.kind == "f":
+        arr = arr.astype(get_default_dtype())
+    return _leaf(arr, requires_grad)
+
+
+def linspace(start, stop, num=50, dtype=None, requires_grad=False):
+    return _leaf(np.linspace(start, stop, num, dtype=dtype or get_default_dtype()), requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False):
+    return _leaf(np.eye(n, m, dtype=dtype or get_default_dtype()), requires_grad)

@@ -1,0 +1,287 @@
+"""Elementwise ops. Each docstring gives f and its partial derivatives.
+
+Binary ops broadcast like numpy; their backward returns gradients of the broadcast shape and the
+engine sums them back to each input's shape (``autograd.sum_to_shape``), the one place that does.
+"""
+import numpy as np
+
+from ..autograd import Function
+from ._util import raw
+
+
+class Add(Function):
+    """f(x, y) = x + y;  df/dx = 1, df/dy = 1."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        return x + y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(Function):
+    """f(x, y) = x - y;  df/dx = 1, df/dy = -1."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        return x - y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, -g
+
+
+class Mul(Function):
+    """f(x, y) = x * y;  df/dx = y, df/dy = x."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x * y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        nx, ny = ctx.needs_input_grad
+        return (g * y if nx else None), (g * x if ny else None)
+
+
+class Div(Function):
+    """f(x, y) = x / y;  df/dx = 1/y, df/dy = -x/y^2."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x / y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        nx, ny = ctx.needs_input_grad
+        return (g / y if nx else None), (-g * x / (y * y) if ny else None)
+
+
+class Pow(Function):
+    """f(x, p) = x^p;  df/dx = p x^(p-1), df/dp = x^p ln x (taken as 0 where x <= 0)."""
+
+    @staticmethod
+    def forward(ctx, x, p):
+        out = x ** p
+        ctx.save_for_backward(x, p, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, p, out = ctx.saved_tensors
+        nx, np_ = ctx.needs_input_grad
+        gx = g * p * x ** (p - 1) if nx else None
+        gp = None
+        if np_:
+            positive = raw(x) > 0
+            safe_x = x * positive + (1 - positive)  # x where x > 0, else 1 (so ln is 0 there)
+            gp = g * out * np.log(safe_x)
+        return gx, gp
+
+
+class Neg(Function):
+    """f(x) = -x;  f'(x) = -1."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Exp(Function):
+    """f(x) = e^x;  f'(x) = e^x (the saved output)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out
+
+
+class Log(Function):
+    """f(x) = ln x;  f'(x) = 1/x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / x
+
+
+class Sqrt(Function):
+    """f(x) = sqrt(x);  f'(x) = 1 / (2 sqrt(x))."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g / (out * 2)
+
+
+class Abs(Function):
+    """f(x) = |x|;  f'(x) = sign(x) (0 at the kink x = 0, like PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * np.sign(raw(x))
+
+
+class Tanh(Function):
+    """f(x) = tanh x;  f'(x) = 1 - tanh^2 x (from the saved output)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (1 - out * out)
+
+
+class Sigmoid(Function):
+    """f(x) = 1 / (1 + e^-x);  f'(x) = f(x) (1 - f(x)). Computed without overflow for any x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        # e^-|x| never overflows; pick the algebraically equal form for each sign
+        z = np.exp(-np.abs(x))
+        out = np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out * (1 - out)
+
+
+class Relu(Function):
+    """f(x) = max(x, 0);  f'(x) = 1 where x > 0, else 0 (0 at the kink)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.maximum(x, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (raw(out) > 0)
+
+
+class Clip(Function):
+    """f(x) = min(max(x, lo), hi);  f'(x) = 1 where lo <= x <= hi, else 0."""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x)
+        ctx.bounds = (lo, hi)
+        return np.clip(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        x = raw(x)
+        inside = np.ones(x.shape, dtype=bool)
+        if lo is not None:
+            inside &= x >= raw(lo)
+        if hi is not None:
+            inside &= x <= raw(hi)
+        return g * inside, None, None
+
+
+class _Extremum2(Function):
+    """Shared backward of maximum/minimum: the winner takes the gradient, ties split it 1/2-1/2."""
+
+    pick = None  # np.greater for maximum, np.less for minimum
+
+    @classmethod
+    def forward(cls, ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return (np.maximum if cls.pick is np.greater else np.minimum)(x, y)
+
+    @classmethod
+    def backward(cls, ctx, g):
+        x, y = ctx.saved_tensors
+        x, y = raw(x), raw(y)
+        wins = cls.pick(x, y)
+        tie = np.equal(x, y)
+        dtype = np.result_type(raw(g))
+        wx = (wins + 0.5 * tie).astype(dtype)
+        wy = ((~wins & ~tie) + 0.5 * tie).astype(dtype)
+        nx, ny = ctx.needs_input_grad
+        return (g * wx if nx else None), (g * wy if ny else None)
+
+
+class Maximum(_Extremum2):
+    """f(x, y) = max(x, y) elementwise;  df/dx = [x > y] (+1/2 on ties), df/dy likewise."""
+
+    pick = np.greater
+
+
+class Minimum(_Extremum2):
+    """f(x, y) = min(x, y) elementwise;  df/dx = [x < y] (+1/2 on ties), df/dy likewise."""
+
+    pick = np.less
+
+
+class Where(Function):
+    """f(c, x, y) = x where c else y;  df/dx = [c], df/dy = [not c]; c is a constant mask."""
+
+    @staticmethod
+    def forward(ctx, cond, x, y):
+        cond = np.asarray(cond, dtype=bool)
+        ctx.cond = cond
+        return np.where(cond, x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        cond = ctx.cond
+        _, nx, ny = ctx.needs_input_grad
+        return None, (g * cond if nx else None), (g * ~cond if ny else None)
+
+
+class Cast(Function):
+    """f(x) = x as another dtype;  f'(x) = 1 (the engine casts the gradient back)."""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None

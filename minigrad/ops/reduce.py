@@ -1,0 +1,72 @@
+"""Reductions over ``axis`` (None = all, an int, or a tuple), with numpy's ``keepdims``."""
+import numpy as np
+
+from ..autograd import Function
+from ._util import broadcast_to, keepdims_shape, normalize_axis, raw
+
+
+class Sum(Function):
+    """f(x) = sum of x over ``axis``;  df/dx_i = 1: the upstream gradient is broadcast back."""
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        ctx.in_shape = x.shape
+        ctx.k_shape = keepdims_shape(x.shape, normalize_axis(axis, x.ndim))
+        return np.asarray(x.sum(axis=axis, keepdims=keepdims))
+
+    @staticmethod
+    def backward(ctx, g):
+        return broadcast_to(g.reshape(ctx.k_shape), ctx.in_shape), None, None
+
+
+class Mean(Function):
+    """f(x) = sum(x) / n over ``axis``;  df/dx_i = 1/n."""
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        axes = normalize_axis(axis, x.ndim)
+        ctx.in_shape = x.shape
+        ctx.k_shape = keepdims_shape(x.shape, axes)
+        ctx.count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+        return np.asarray(x.mean(axis=axis, keepdims=keepdims))
+
+    @staticmethod
+    def backward(ctx, g):
+        return broadcast_to(g.reshape(ctx.k_shape) / ctx.count, ctx.in_shape), None, None
+
+
+class _Extremum(Function):
+    """max/min over ``axis``. The gradient goes to the extreme element; when several elements
+    tie for it, they share the gradient equally (each gets 1/k), so the sum stays exact."""
+
+    reduce = None  # np.max or np.min
+
+    @classmethod
+    def forward(cls, ctx, x, axis, keepdims):
+        if x.size == 0:
+            raise ValueError(f"{cls.name().lower()} of an empty tensor of shape {x.shape}")
+        out = cls.reduce(x, axis=axis, keepdims=True)
+        ctx.save_for_backward(x)
+        ctx.out_k = out
+        ctx.axis = axis
+        return out if keepdims else np.squeeze(out, axis=normalize_axis(axis, x.ndim))
+
+    @classmethod
+    def backward(cls, ctx, g):
+        (x,) = ctx.saved_tensors
+        mask = raw(x) == ctx.out_k
+        weights = mask / mask.sum(axis=ctx.axis, keepdims=True)
+        weights = weights.astype(np.result_type(raw(g)), copy=False)
+        return g.reshape(ctx.out_k.shape) * weights, None, None
+
+
+class Max(_Extremum):
+    """f(x) = max of x over ``axis``;  df/dx_i = 1/k for the k elements equal to the max, else 0."""
+
+    reduce = staticmethod(np.max)
+
+
+class Min(_Extremum):
+    """f(x) = min of x over ``axis``;  df/dx_i = 1/k for the k elements equal to the min, else 0."""
+
+    reduce = staticmethod(np.min)

@@ -1,0 +1,452 @@
+"""Tensor: an ndarray that remembers how it was computed.
+
+``data`` is a plain ``np.ndarray``; ``grad_fn`` is the graph node (a ``Function``) that made the
+tensor, or None for a leaf. Every op method is a thin call into one ``Function`` in ``ops/``.
+Naming follows PyTorch (``backward``, ``grad``, ``detach``, ``requires_grad_``); shapes,
+broadcasting, ``axis``/``keepdims`` and dtype promotion follow numpy (``dim``/``keepdim`` are
+accepted as aliases).
+"""
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+__all__ = ["Tensor", "tensor", "set_default_dtype", "get_default_dtype"]
+
+_FLOAT_DTYPES = (np.float16, np.float32, np.float64)
+_default_dtype = np.dtype(np.float32)
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the dtype that Python floats (and float lists) become: float32 unless changed."""
+    global _default_dtype
+    dt = np.dtype(dtype)
+    if dt.type not in _FLOAT_DTYPES:
+        raise TypeError(f"the default dtype must be a floating dtype (float16/32/64), got {dt}")
+    _default_dtype = dt
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype that Python floats become (float32 by default, like PyTorch)."""
+    return _default_dtype
+
+
+def _as_array(data, dtype=None) -> np.ndarray:
+    """Turn user data into an ndarray following PyTorch's dtype rules, or raise TypeError."""
+    if isinstance(data, Tensor):
+        arr = data.data
+        from_python = False
+    elif isinstance(data, np.ndarray):
+        arr = data
+        from_python = False
+    else:
+        from_python = not isinstance(data, np.generic)
+        try:
+            arr = np.array(data)
+        except ValueError as exc:  # ragged nested lists
+            raise TypeError(f"cannot make a tensor from ragged or mixed data: {exc}") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"cannot make a tensor from data of dtype {arr.dtype} ({type(data).__name__}): "
+            "tensors hold numbers (bool, integer or floating)")
+    if dtype is not None:
+        dt = np.dtype(dtype)
+        if dt.kind not in "biuf":
+            raise TypeError(f"unsupported tensor dtype {dt}: use bool, an integer or a float dtype")
+        if arr.dtype != dt:
+            arr = arr.astype(dt)
+    elif from_python and arr.dtype.kind == "f" and arr.dtype != _default_dtype:
+        arr = arr.astype(_default_dtype)
+    return arr
+
+
+def _check_requires_grad(arr: np.ndarray) -> None:
+    if arr.dtype.kind != "f":
+        raise TypeError(
+            f"only floating point tensors can require gradients, got dtype {arr.dtype}: a "
+            "derivative needs a continuous value (convert with .float() or dtype=mg.float32)")
+
+
+def _axis_arg(axis, dim):
+    """numpy's ``axis``, with PyTorch's ``dim`` as an alias; a list becomes a tuple."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError("give either axis= or dim=, not both")
+        axis = dim
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+def _keepdims_arg(keepdims, keepdim):
+    return bool(keepdim) if keepdim is not None else bool(keepdims)
+
+
+def _shape_arg(shape):
+    """``reshape(2, 3)`` and ``reshape((2, 3))`` alike."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return shape
+
+
+def _index_arg(index):
+    """Replace Tensors and lists inside an index by ndarrays (numpy semantics)."""
+    if isinstance(index, tuple):
+        return tuple(_index_arg(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+class Tensor:
+    """An n-d array with reverse-mode automatic differentiation.
+
+    >>> import minigrad as mg
+    >>> x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x * x + x).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([3., 5., 7.])
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "__weakref__")
+    __array_priority__ = 1000
+
+    def __init__(self, data, requires_grad: bool = False, dtype=None, name: str | None = None):
+        arr = _as_array(data, dtype)
+        if requires_grad:
+            _check_requires_grad(arr)
+        self.data = arr
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.grad_fn = None
+        self.name = name
+
+    @classmethod
+    def _make(cls, data, grad_fn):
+        """Fast internal constructor: wrap an ndarray made by an op, no checks."""
+        t = object.__new__(Tensor)
+        t.data = data
+        t.grad = None
+        t.requires_grad = grad_fn is not None
+        t.grad_fn = grad_fn
+        t.name = None
+        return t
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors the user made (not the result of a recorded op)."""
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> "Tensor":
+        return self.transpose()
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(
+                f"item() needs a tensor with exactly one element, this one has shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The data as an ndarray (shares memory; no gradient flows through it)."""
+        return self.data
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is None or np.dtype(dtype) == self.data.dtype:
+            return self.data.copy() if copy else self.data
+        return self.data.astype(dtype)
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                "use .any() or .all()")
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors with one element can be used as an index")
+        return int(self.data)
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        extras = []
+        if self.data.dtype != _default_dtype and self.data.dtype.kind == "f" or \
+                self.data.dtype.kind in "biu" and self.data.dtype != np.int64:
+            extras.append(f"dtype={self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    # ------------------------------------------------------------------ autograd
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, trace=False):
+        """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad.
+
+        ``gradient`` is dL/d(self) for a non-scalar ``self``. The graph's saved values are freed
+        afterwards unless ``retain_graph=True``. With ``create_graph=True`` the gradients are
+        recorded (for gradients of gradients). ``trace=True`` prints each chain-rule step.
+        """
+        from .autograd import backward
+        tracer = None
+        if trace:
+            from .trace import print_step
+            tracer = trace if callable(trace) else print_step
+        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
+                 trace=tracer)
+
+    def _accumulate_grad(self, g) -> None:
+        """Add ``g`` (an ndarray, or a Tensor when building a graph) into ``self.grad``."""
+        if self.data.dtype.kind != "f":
+            _check_requires_grad(self.data)
+        if isinstance(g, Tensor):
+            self.grad = g if self.grad is None else self.grad + g
+            return
+        if self.grad is None:
+            # own the array: an op may hand the same array (or a read-only view) to several inputs
+            self.grad = Tensor._make(np.array(g, dtype=self.data.dtype, copy=True), None)
+        else:
+            self.grad = Tensor._make(self.grad.data + g, None)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor too (leaves always keep theirs)."""
+        if self.grad_fn is None:
+            if not self.requires_grad:
+                raise RuntimeError("retain_grad() on a tensor that does not require grad")
+            return
+        self.grad_fn.retained = weakref.ref(self)
+
+    def detach(self) -> "Tensor":
+        """A new leaf sharing this data, cut from the graph (no gradient flows through it)."""
+        t = Tensor._make(self.data, None)
+        return t
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set ``requires_grad`` in place on a leaf; returns self."""
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError(
+                "requires_grad_(False) on a non-leaf tensor: use .detach() to cut it from the graph")
+        if requires_grad:
+            _check_requires_grad(self.data)
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    # ------------------------------------------------------------------ arithmetic
+    def __add__(self, other): return Add.apply(self, other)
+    def __radd__(self, other): return Add.apply(other, self)
+    def __sub__(self, other): return Sub.apply(self, other)
+    def __rsub__(self, other): return Sub.apply(other, self)
+    def __mul__(self, other): return Mul.apply(self, other)
+    def __rmul__(self, other): return Mul.apply(other, self)
+    def __truediv__(self, other): return Div.apply(self, other)
+    def __rtruediv__(self, other): return Div.apply(other, self)
+    def __pow__(self, other): return Pow.apply(self, other)
+    def __rpow__(self, other): return Pow.apply(other, self)
+    def __matmul__(self, other): return MatMul.apply(self, other)
+    def __rmatmul__(self, other): return MatMul.apply(other, self)
+    def __neg__(self): return Neg.apply(self)
+    def __pos__(self): return self
+    def __abs__(self): return Abs.apply(self)
+
+    # comparisons: bool tensors, never part of the graph
+    def __lt__(self, other): return _compare(np.less, self, other)
+    def __le__(self, other): return _compare(np.less_equal, self, other)
+    def __gt__(self, other): return _compare(np.greater, self, other)
+    def __ge__(self, other): return _compare(np.greater_equal, self, other)
+    def __eq__(self, other): return _compare(np.equal, self, other)
+    def __ne__(self, other): return _compare(np.not_equal, self, other)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """Let numpy ufuncs on Tensors (``np.exp(t)``, ``array * t``) run as recorded ops."""
+        if method != "__call__" or kwargs:
+            return NotImplemented
+        op = UFUNC_OPS.get(ufunc)
+        if op is None:
+            return NotImplemented
+        return op(*inputs)
+
+    # ------------------------------------------------------------------ elementwise
+    def exp(self): return Exp.apply(self)
+    def log(self): return Log.apply(self)
+    def sqrt(self): return Sqrt.apply(self)
+    def abs(self): return Abs.apply(self)
+    def tanh(self): return Tanh.apply(self)
+    def sigmoid(self): return Sigmoid.apply(self)
+    def relu(self): return Relu.apply(self)
+
+    def clip(self, min=None, max=None):
+        """Limit values to [min, max]; the gradient is 1 inside, 0 where clipped."""
+        if min is None and max is None:
+            raise ValueError("clip: give at least one of min and max")
+        return Clip.apply(self, min, max)
+
+    clamp = clip
+
+    def astype(self, dtype) -> "Tensor":
+        """Cast to ``dtype``; the gradient is cast back to this tensor's dtype."""
+        dt = np.dtype(dtype)
+        if dt == self.data.dtype:
+            return self
+        if self.requires_grad and dt.kind != "f":
+            return Tensor._make(self.data.astype(dt), None)
+        return Cast.apply(self, dt)
+
+    def float(self): return self.astype(np.float32)
+    def double(self): return self.astype(np.float64)
+
+    # ------------------------------------------------------------------ reductions
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return Sum.apply(self, _axis_arg(axis, dim), _keepdims_arg(keepdims, keepdim))
+
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return Mean.apply(self, _axis_arg(axis, dim), _keepdims_arg(keepdims, keepdim))
+
+    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Largest value along ``axis``; ties share the gradient equally."""
+        return Max.apply(self, _axis_arg(axis, dim), _keepdims_arg(keepdims, keepdim))
+
+    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Smallest value along ``axis``; ties share the gradient equally."""
+        return Min.apply(self, _axis_arg(axis, dim), _keepdims_arg(keepdims, keepdim))
+
+    def argmax(self, axis=None, *, dim=None) -> "Tensor":
+        return Tensor._make(np.asarray(self.data.argmax(axis=_axis_arg(axis, dim))), None)
+
+    def argmin(self, axis=None, *, dim=None) -> "Tensor":
+        return Tensor._make(np.asarray(self.data.argmin(axis=_axis_arg(axis, dim))), None)
+
+    def any(self, axis=None) -> "Tensor":
+        return Tensor._make(np.asarray(self.data.any(axis=axis)), None)
+
+    def all(self, axis=None) -> "Tensor":
+        return Tensor._make(np.asarray(self.data.all(axis=axis)), None)
+
+    def softmax(self, axis=-1, *, dim=None):
+        """exp(x) / sum(exp(x)) along ``axis``, computed stably (shifted by the max)."""
+        return Softmax.apply(self, _axis_arg(axis, dim))
+
+    def log_softmax(self, axis=-1, *, dim=None):
+        """x - logsumexp(x) along ``axis``, computed stably."""
+        return LogSoftmax.apply(self, _axis_arg(axis, dim))
+
+    # ------------------------------------------------------------------ movement
+    def reshape(self, *shape):
+        return Reshape.apply(self, _shape_arg(shape))
+
+    view = reshape
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        """Merge dims ``start_dim..end_dim`` into one (all of them by default)."""
+        shape = self.data.shape
+        if not shape:
+            return self.reshape(1)
+        start = start_dim % len(shape)
+        end = end_dim % len(shape)
+        merged = int(np.prod(shape[start:end + 1], dtype=np.int64))
+        return self.reshape(shape[:start] + (merged,) + shape[end + 1:])
+
+    def transpose(self, *axes):
+        """Permute axes like numpy: no argument reverses them (``.T``)."""
+        axes = _shape_arg(axes) if axes else None
+        return Transpose.apply(self, axes)
+
+    def permute(self, *axes):
+        return Transpose.apply(self, _shape_arg(axes))
+
+    def swapaxes(self, axis1: int, axis2: int):
+        perm = list(range(self.data.ndim))
+        perm[axis1], perm[axis2] = perm[axis2], perm[axis1]
+        return Transpose.apply(self, tuple(perm))
+
+    def unsqueeze(self, axis: int):
+        return Reshape.apply(self, np.expand_dims(self.data, axis).shape)
+
+    expand_dims = unsqueeze
+
+    def squeeze(self, axis=None):
+        return Reshape.apply(self, np.squeeze(self.data, axis).shape)
+
+    def broadcast_to(self, shape):
+        return BroadcastTo.apply(self, tuple(shape))
+
+    def __getitem__(self, index):
+        return GetItem.apply(self, _index_arg(index))
+
+    def __setitem__(self, index, value):
+        from .autograd import is_grad_enabled
+        if self.requires_grad and is_grad_enabled():
+            raise RuntimeError(
+                "in-place assignment to a tensor that requires grad would silently change "
+                "recorded values; do it under mg.no_grad() or on .data")
+        self.data[_index_arg(index)] = value.data if isinstance(value, Tensor) else value
+
+
+def _compare(ufunc, a, b):
+    return Tensor._make(ufunc(a.data if isinstance(a, Tensor) else a,
+                              b.data if isinstance(b, Tensor) else b), None)
+
+
+def tensor(data, requires_grad: bool = False, dtype=None, name: str | None = None) -> Tensor:
+    """Make a new leaf tensor holding a copy of ``data`` (like ``torch.tensor``)."""
+    arr = _as_array(data, dtype)
+    if arr is data or (isinstance(data, Tensor) and arr is data.data):
+        arr = arr.copy()
+    return Tensor(arr, requires_grad=requires_grad, name=name)
+
+
+# The op classes are imported last: they import Tensor from this module.
+from .ops import (  # noqa: E402
+    Abs, Add, BroadcastTo, Cast, Clip, Div, Exp, GetItem, Log, LogSoftmax, MatMul, Max, Mean,
+    Min, Mul, Neg, Pow, Relu, Reshape, Sigmoid, Softmax, Sqrt, Sub, Sum, Tanh, Transpose,
+    UFUNC_OPS,
+)
