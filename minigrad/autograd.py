@@ -160,6 +160,9 @@ class Function:
 
         y = Cube.apply(t)
 
+    A recorded node keeps ``inputs`` (the positional arguments of ``apply``) and, if any were
+    given, ``kwargs``, so ``type(node).forward(new_ctx, *raw_inputs, **kwargs)`` re-runs it.
+
     ``forward`` receives the ndarrays behind Tensor arguments (other arguments as given) and
     returns an ndarray. ``backward`` returns one gradient per positional argument of ``forward``
     (None where there is none); the engine sums each one back to its input's shape, so a
@@ -195,6 +198,8 @@ class Function:
         if requires and _grad_enabled:
             ctx.inputs = args
             ctx.retained = None
+            if kwargs:
+                ctx.kwargs = kwargs  # so the node can be re-run (gradcheck_graph)
             if _anomaly_enabled:
                 ctx.created_at = _user_frame()
                 if _nonfinite(out):
