@@ -26,11 +26,11 @@ int32, int64, bool_ = np.int32, np.int64, np.bool_
 cat = concatenate
 
 
-def softmax(x, axis=-1, *, dim=None):
+def softmax(x, axis=None, *, dim=None):
     return x.softmax(axis, dim=dim)
 
 
-def log_softmax(x, axis=-1, *, dim=None):
+def log_softmax(x, axis=None, *, dim=None):
     return x.log_softmax(axis, dim=dim)
 
 

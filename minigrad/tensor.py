@@ -371,13 +371,15 @@ class Tensor:
     def all(self, axis=None) -> "Tensor":
         return Tensor._make(np.asarray(self.data.all(axis=axis)), None)
 
-    def softmax(self, axis=-1, *, dim=None):
-        """exp(x) / sum(exp(x)) along ``axis``, computed stably (shifted by the max)."""
-        return Softmax.apply(self, _axis_arg(axis, dim))
+    def softmax(self, axis=None, *, dim=None):
+        """exp(x) / sum(exp(x)) along ``axis`` (default -1), computed stably (shifted by the max)."""
+        axis = _axis_arg(axis, dim)
+        return Softmax.apply(self, -1 if axis is None else axis)
 
-    def log_softmax(self, axis=-1, *, dim=None):
-        """x - logsumexp(x) along ``axis``, computed stably."""
-        return LogSoftmax.apply(self, _axis_arg(axis, dim))
+    def log_softmax(self, axis=None, *, dim=None):
+        """x - logsumexp(x) along ``axis`` (default -1), computed stably."""
+        axis = _axis_arg(axis, dim)
+        return LogSoftmax.apply(self, -1 if axis is None else axis)
 
     # ------------------------------------------------------------------ movement
     def reshape(self, *shape):

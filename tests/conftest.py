@@ -1,0 +1,24 @@
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))  # tests/op_specs.py and other test helpers
+
+import minigrad as mg  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _isolate_global_state():
+    """Each test starts with the default dtype and grad mode, whatever the previous one did."""
+    dtype = mg.get_default_dtype()
+    yield
+    mg.set_default_dtype(dtype)
+    assert mg.is_grad_enabled(), "a test left grad mode off"
+    assert not mg.is_anomaly_enabled(), "a test left anomaly mode on"
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
