@@ -38,12 +38,12 @@ def summarize(a, max_items: int = 6, precision: int = 4) -> str:
     if data.size == 1:
         value = data.reshape(()).item()
         return f"{value:.{precision}g}" if isinstance(value, float) else str(value)
+    if data.size == 0:
+        return f"<empty {data.shape}>"
     if data.size <= max_items:
         text = np.array2string(data, separator=", ",
                                formatter={"float_kind": lambda v: f"{v:.{precision}g}"})
         return " ".join(text.split())
-    if data.size == 0:
-        return f"<empty {data.shape}>"
     values = data.astype(np.float64)
     return f"mean={values.mean():.{precision}g} |max|={np.abs(values).max():.{precision}g}"
 
