@@ -189,28 +189,29 @@ class Function:
                     requires = True
             else:
                 raw.append(a)
-        ctx = object.__new__(cls)
+        ctx = _new_object(cls)
         ctx.saved = ()
         try:
             out = cls.forward(ctx, *raw, **kwargs)
         except (ValueError, IndexError, TypeError) as exc:
             raise _op_error(cls, args, exc) from None
+        t = _new_object(Tensor)  # Tensor._make, inlined: this runs once per op
+        t.data = out
+        t.grad = None
+        t.name = None
         if requires and _grad_enabled:
             ctx.inputs = args
             ctx.retained = None
             if kwargs:
                 ctx.kwargs = kwargs  # so the node can be re-run (gradcheck_graph)
-            if _anomaly_enabled:
-                ctx.created_at = _user_frame()
-                if _nonfinite(out):
-                    raise AnomalyError(
-                        f"{cls.name()} produced a non-finite value (nan or inf) in its forward; "
-                        f"created at {ctx.created_at}")
-            return Tensor._make(out, ctx)
-        if _anomaly_enabled and _nonfinite(out):
-            raise AnomalyError(f"{cls.name()} produced a non-finite value (nan or inf) in its "
-                               f"forward; at {_user_frame()}")
-        return Tensor._make(out, None)
+            t.requires_grad = True
+            t.grad_fn = ctx
+        else:
+            t.requires_grad = False
+            t.grad_fn = None
+        if _anomaly_enabled:
+            _check_forward(ctx, t)
+        return t
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -251,7 +252,7 @@ class Function:
     @property
     def needs_input_grad(self):
         """One bool per positional input: does it require a gradient?"""
-        return tuple(isinstance(a, Tensor) and a.requires_grad for a in self.inputs)
+        return tuple([isinstance(a, Tensor) and a.requires_grad for a in self.inputs])
 
     @classmethod
     def name(cls) -> str:
@@ -260,6 +261,19 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name()}Backward>"
+
+
+_new_object = object.__new__
+
+
+def _check_forward(ctx, out):
+    """Anomaly mode: remember where the node was created; refuse a non-finite output."""
+    where = _user_frame()
+    if out.grad_fn is not None:
+        ctx.created_at = where
+    if _nonfinite(out.data):
+        raise AnomalyError(f"{ctx.name()} produced a non-finite value (nan or inf) in its "
+                           f"forward; created at {where}")
 
 
 def _op_error(cls, args, exc):
@@ -303,30 +317,32 @@ def sum_to_shape(g, shape):
     return g
 
 
-def _topological_order(roots):
-    """Nodes reachable from ``roots``, each after every node that feeds gradient into it."""
-    order = []
-    visited = set()
-    stack = [(fn, False) for fn in roots]
+def _count_dependencies(roots):
+    """For every node reachable from ``roots``: how many edges bring gradient into it.
+
+    A node runs its backward once all of them have delivered (Kahn's algorithm), so a node
+    reached by several paths sums every contribution first. Iterative: no recursion limit.
+    """
+    deps = dict.fromkeys(roots, 0)
+    stack = list(deps)
     while stack:
-        fn, expanded = stack.pop()
-        if expanded:
-            order.append(fn)
-            continue
-        if fn in visited:
-            continue
-        visited.add(fn)
-        stack.append((fn, True))
+        fn = stack.pop()
         inputs = fn.inputs
         if inputs is None:
-            continue
+            raise RuntimeError(
+                f"Trying to backward through {fn.name()} a second time: the graph was freed "
+                "by the first backward. Pass retain_graph=True to the first backward() if you "
+                "need to backward through the graph again.")
         for a in inputs:
             if isinstance(a, Tensor):
                 parent = a.grad_fn
-                if parent is not None and parent not in visited:
-                    stack.append((parent, False))
-    order.reverse()
-    return order
+                if parent is not None:
+                    if parent in deps:
+                        deps[parent] += 1
+                    else:
+                        deps[parent] = 1
+                        stack.append(parent)
+    return deps
 
 
 def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None):
@@ -340,20 +356,21 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
     for t, g in zip(roots, root_grads):
         key = t.grad_fn if t.grad_fn is not None else t
         grads[key] = grads[key] + g if key in grads else g
-    order = _topological_order([t.grad_fn for t in roots if t.grad_fn is not None])
-    for fn in order:
-        if fn.inputs is None:
-            raise RuntimeError(
-                f"Trying to backward through {fn.name()} a second time: the graph was freed "
-                "by the first backward. Pass retain_graph=True to the first backward() if you "
-                "need to backward through the graph again.")
+    root_fns = list(dict.fromkeys(t.grad_fn for t in roots if t.grad_fn is not None))
+    deps = _count_dependencies(root_fns)
+    ready = [fn for fn in root_fns if deps[fn] == 0]
     anomaly = _anomaly_enabled
     prev_mode = _grad_enabled
     _grad_enabled = create_graph
     try:
-        for fn in order:
+        while ready:
+            fn = ready.pop()
             g = grads.pop(fn, None)
-            if g is None:
+            if g is None:  # no gradient reached this node: it only passes the turn on
+                _release(fn.inputs, deps, ready)
+                if not retain_graph:
+                    fn.inputs = None
+                    fn.saved = None
                 continue
             if fn.retained is not None:
                 t = fn.retained()
@@ -362,9 +379,9 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
             if capture is not None and fn in capture:
                 capture[fn] = g
             in_grads = fn.backward(fn, g)
-            if not isinstance(in_grads, tuple):
-                in_grads = (in_grads,)
             inputs = fn.inputs
+            if type(in_grads) is not tuple:
+                in_grads = (in_grads,)
             if len(in_grads) != len(inputs):
                 raise GradientShapeError(
                     f"{fn.name()}.backward returned {len(in_grads)} gradients for "
@@ -372,23 +389,32 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
             if trace is not None:
                 trace(fn, g, in_grads)
             for a, ig in zip(inputs, in_grads):
-                if ig is None or not isinstance(a, Tensor) or not a.requires_grad:
+                if not isinstance(a, Tensor):
                     continue
-                if ig.shape != a.shape:
+                parent = a.grad_fn
+                if parent is not None:
+                    n = deps[parent] - 1
+                    deps[parent] = n
+                    if n == 0:
+                        ready.append(parent)
+                if ig is None or not a.requires_grad:
+                    continue
+                data = a.data
+                if ig.shape != data.shape:
                     try:
-                        ig = sum_to_shape(ig, a.shape)
+                        ig = sum_to_shape(ig, data.shape)
                     except GradientShapeError as exc:
                         raise GradientShapeError(
-                            f"{fn.name()}.backward: {exc} (the input has shape {a.shape})"
+                            f"{fn.name()}.backward: {exc} (the input has shape {data.shape})"
                         ) from None
-                if ig.dtype != a.dtype:
-                    ig = ig.astype(a.dtype)
+                if ig.dtype != data.dtype:
+                    ig = ig.astype(data.dtype)
                 if anomaly and _nonfinite(ig):
                     raise AnomalyError(
                         f"{fn.name()}.backward produced a non-finite gradient (nan or inf) for "
-                        f"an input of shape {a.shape}; the {fn.name()} was created at "
+                        f"an input of shape {data.shape}; the {fn.name()} was created at "
                         f"{getattr(fn, 'created_at', '<unknown>')}")
-                key = a.grad_fn if a.grad_fn is not None else a
+                key = a if parent is None else parent
                 prev = grads.get(key)
                 grads[key] = ig if prev is None else prev + ig
             if not retain_graph:
@@ -396,13 +422,23 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
                 fn.saved = None
     finally:
         _grad_enabled = prev_mode
-    # what is left in ``grads`` belongs to leaves
-    for leaf, g in grads.items():
+    # what is left in ``grads`` belongs to leaves (nodes that received nothing never ran)
+    for key, g in grads.items():
         if capture is not None:
-            if leaf in capture:
-                capture[leaf] = g
-        elif isinstance(leaf, Tensor):
-            leaf._accumulate_grad(g)
+            if key in capture:
+                capture[key] = g
+        elif isinstance(key, Tensor):
+            key._accumulate_grad(g)
+
+
+def _release(inputs, deps, ready):
+    """Count one delivered edge for each parent node of ``inputs``; queue those now complete."""
+    for a in inputs:
+        if isinstance(a, Tensor) and a.grad_fn is not None:
+            parent = a.grad_fn
+            deps[parent] -= 1
+            if deps[parent] == 0:
+                ready.append(parent)
 
 
 def _root_grads(outputs, grad_outputs, create_graph):

@@ -138,7 +138,7 @@ class Sqrt(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g / (out * 2)
+        return g / (out + out)
 
 
 class Abs(Function):
@@ -156,7 +156,7 @@ class Abs(Function):
 
 
 class Tanh(Function):
-    """f(x) = tanh x;  f'(x) = 1 - tanh^2 x (from the saved output)."""
+    """f(x) = tanh x;  f'(x) = 1 - tanh^2 x (from the saved output, y)."""
 
     @staticmethod
     def forward(ctx, x):
@@ -167,7 +167,7 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * (1 - out * out)
+        return g - g * out * out  # = g (1 - y^2), without a slow scalar-array op
 
 
 class Sigmoid(Function):
@@ -184,7 +184,8 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * out * (1 - out)
+        gy = g * out
+        return gy - gy * out  # = g y (1 - y)
 
 
 class Relu(Function):
