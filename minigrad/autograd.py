@@ -22,6 +22,7 @@ differentiable function of the inputs (gradients of gradients, Hessian-vector pr
 from __future__ import annotations
 
 import functools
+import gc
 import traceback
 
 import numpy as np
@@ -165,7 +166,8 @@ class Function:
 
     ``forward`` receives the ndarrays behind Tensor arguments (other arguments as given) and
     returns an ndarray. ``backward`` returns one gradient per positional argument of ``forward``
-    (None where there is none); the engine sums each one back to its input's shape, so a
+    (None where there is none, or where ``ctx.needs_input_grad[i]`` is False: a gradient
+    nobody asked for is wasted work); the engine sums each one back to its input's shape, so a
     backward may return a broadcast-shaped gradient.
 
     ``save_for_backward`` is for inputs and the output of ``forward``; keep anything else
@@ -175,20 +177,22 @@ class Function:
     rule records a differentiable graph of the gradient.
     """
 
-    __slots__ = ("inputs", "saved", "retained", "created_at", "__weakref__", "__dict__")
+    __slots__ = ("inputs", "needs_input_grad", "saved", "retained", "created_at", "__weakref__",
+                 "__dict__")
 
     # ------------------------------------------------------------------ recording
     @classmethod
     def apply(cls, *args, **kwargs):
         raw = []
-        requires = False
+        needs = []
         for a in args:
             if isinstance(a, Tensor):
                 raw.append(a.data)
-                if a.requires_grad:
-                    requires = True
+                needs.append(a.requires_grad)
             else:
                 raw.append(a)
+                needs.append(False)
+        requires = True in needs
         ctx = _new_object(cls)
         ctx.saved = ()
         try:
@@ -201,6 +205,7 @@ class Function:
         t.name = None
         if requires and _grad_enabled:
             ctx.inputs = args
+            ctx.needs_input_grad = needs
             ctx.retained = None
             if kwargs:
                 ctx.kwargs = kwargs  # so the node can be re-run (gradcheck_graph)
@@ -248,11 +253,6 @@ class Function:
             elif value is a:
                 return a
         return Tensor._make(value, self)  # the output of this node: differentiable through it
-
-    @property
-    def needs_input_grad(self):
-        """One bool per positional input: does it require a gradient?"""
-        return tuple([isinstance(a, Tensor) and a.requires_grad for a in self.inputs])
 
     @classmethod
     def name(cls) -> str:
@@ -362,6 +362,10 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
     anomaly = _anomaly_enabled
     prev_mode = _grad_enabled
     _grad_enabled = create_graph
+    # The walk makes no reference cycles, so the cyclic collector has nothing to find here;
+    # pausing it keeps it from re-scanning a large live graph during backward.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         while ready:
             fn = ready.pop()
@@ -422,6 +426,8 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
                 fn.saved = None
     finally:
         _grad_enabled = prev_mode
+        if gc_was_enabled:
+            gc.enable()
     # what is left in ``grads`` belongs to leaves (nodes that received nothing never ran)
     for key, g in grads.items():
         if capture is not None:
