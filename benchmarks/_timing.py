@@ -26,12 +26,19 @@ def median_time(fn, repeats=7, warmup=2, number=1):
     return statistics.median(times)
 
 
+def format_seconds(seconds):
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.2f} {unit}"
+    return f"{seconds * 1e9:.0f} ns"
+
+
 def report(title, rows, target=None):
     """Print ``rows`` of (label, seconds, ratio-or-None) as an aligned table."""
     print(f"\n## {title}")
     for label, seconds, ratio in rows:
         r = f"{ratio:6.2f}x" if ratio is not None else ""
-        print(f"  {label:<44} {seconds * 1e6:12.1f} us  {r}")
+        print(f"  {label:<48} {format_seconds(seconds):>12}  {r}")
     if target is not None:
         print(f"  target: {target}")
 
