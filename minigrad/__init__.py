@@ -34,9 +34,14 @@ def log_softmax(x, axis=None, *, dim=None):
     return x.log_softmax(axis, dim=dim)
 
 
+_SUBMODULES = {"nn", "optim", "data", "viz", "gradcheck", "serialization", "journey"}
+
+
 def __getattr__(name):
-    # save/load live in minigrad.serialization (not imported until used: keeps import light)
+    # Submodules load on first use (``mg.optim.SGD``), so ``import minigrad`` stays light.
+    import importlib
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
     if name in ("save", "load"):
-        from . import serialization
-        return getattr(serialization, name)
+        return getattr(importlib.import_module(f"{__name__}.serialization"), name)
     raise AttributeError(f"module 'minigrad' has no attribute {name!r}")
