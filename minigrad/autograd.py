@@ -429,12 +429,23 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
         if gc_was_enabled:
             gc.enable()
     # what is left in ``grads`` belongs to leaves (nodes that received nothing never ran)
-    for key, g in grads.items():
-        if capture is not None:
+    if capture is not None:
+        for key, g in grads.items():
             if key in capture:
                 capture[key] = g
-        elif isinstance(key, Tensor):
-            key._accumulate_grad(g)
+        return
+    leaves = [(key, g) for key, g in grads.items() if isinstance(key, Tensor)]
+    # A leaf may adopt its gradient array without a copy when nothing else holds that array:
+    # not a view, not handed to two leaves (Add passes one array to both inputs), not the
+    # caller's own gradient array.
+    shared = {id(g) for g in root_grads}
+    if len(leaves) > 1:
+        seen = set()
+        for _, g in leaves:
+            (shared if id(g) in seen else seen).add(id(g))
+    for key, g in leaves:
+        key._accumulate_grad(g, owned=not create_graph and id(g) not in shared
+                             and g.base is None)
 
 
 def _release(inputs, deps, ready):
@@ -463,7 +474,7 @@ def _root_grads(outputs, grad_outputs, create_graph):
                     f"grad can be implicitly created only for scalar outputs, but the output "
                     f"has shape {t.shape}: pass gradient= (a Tensor or array of shape "
                     f"{t.shape}, usually ones) to backward()")
-            g = np.ones_like(t.data)
+            g = np.ones(t.data.shape, dtype=t.data.dtype)
         else:
             if isinstance(g, Tensor):
                 g = g if create_graph else g.data

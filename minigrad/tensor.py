@@ -234,26 +234,28 @@ class Tensor:
         afterwards unless ``retain_graph=True``. With ``create_graph=True`` the gradients are
         recorded (for gradients of gradients). ``trace=True`` prints each chain-rule step.
         """
-        from .autograd import backward
         tracer = None
         if trace:
             from .trace import print_step
             tracer = trace if callable(trace) else print_step
-        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
-                 trace=tracer)
+        _autograd.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
+                           trace=tracer)
 
-    def _accumulate_grad(self, g) -> None:
-        """Add ``g`` (an ndarray, or a Tensor when building a graph) into ``self.grad``."""
+    def _accumulate_grad(self, g, owned: bool = False) -> None:
+        """Add ``g`` (an ndarray, or a Tensor when building a graph) into ``self.grad``.
+
+        ``owned`` says that nothing else holds the array ``g``, so it may be adopted as is.
+        """
         if self.data.dtype.kind != "f":
             _check_requires_grad(self.data)
         if isinstance(g, Tensor):
             self.grad = g if self.grad is None else self.grad + g
-            return
-        if self.grad is None:
-            # own the array: an op may hand the same array (or a read-only view) to several inputs
-            self.grad = Tensor._make(np.array(g, dtype=self.data.dtype, copy=True), None)
-        else:
+        elif self.grad is not None:
             self.grad = Tensor._make(self.grad.data + g, None)
+        elif owned and g.flags.writeable:
+            self.grad = Tensor._make(g, None)
+        else:
+            self.grad = Tensor._make(np.array(g, dtype=self.data.dtype, copy=True), None)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor too (leaves always keep theirs)."""
@@ -446,7 +448,8 @@ def tensor(data, requires_grad: bool = False, dtype=None, name: str | None = Non
     return Tensor(arr, requires_grad=requires_grad, name=name)
 
 
-# The op classes are imported last: they import Tensor from this module.
+# The engine and the op classes are imported last: they import Tensor from this module.
+from . import autograd as _autograd  # noqa: E402
 from .ops import (  # noqa: E402
     Abs, Add, BroadcastTo, Cast, Clip, Div, Exp, GetItem, Log, LogSoftmax, MatMul, Max, Mean,
     Min, Mul, Neg, Pow, Relu, Reshape, Sigmoid, Softmax, Sqrt, Sub, Sum, Tanh, Transpose,
