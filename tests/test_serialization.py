@@ -269,3 +269,42 @@ def test_save_and_load_are_exported_from_the_package(folder):
     assert mg.save is serialization.save and mg.load is serialization.load
     mg.save([1, (2.0, "three")], pathlib.Path(folder) / "x")
     assert mg.load(os.fsencode(folder / "x")) == [1, (2.0, "three")]
+
+
+def test_checkpoint_of_model_optimizer_and_scheduler_resumes_identically(folder, rng):
+    """Train, checkpoint everything through one file, train on; a fresh model, optimizer and
+    scheduler restored from the file follow exactly the same trajectory."""
+    from minigrad import optim
+    from minigrad.optim import lr_scheduler
+    x = mg.Tensor(rng.standard_normal((32, 4)))
+    target = rng.integers(0, 3, 32)
+
+    def make():
+        model = nn.Sequential(nn.Linear(4, 8, dtype=mg.float64), nn.Tanh(),
+                              nn.Linear(8, 3, dtype=mg.float64))
+        opt = optim.Adam(model.parameters(), lr=0.05, amsgrad=True)
+        return model, opt, lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+
+    def train(model, opt, sched, steps):
+        for _ in range(steps):
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x), target).backward()
+            opt.step()
+            sched.step()
+
+    model, opt, sched = make()
+    train(model, opt, sched, 3)
+    mg.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
+             "scheduler": sched.state_dict()}, folder / "checkpoint")
+    train(model, opt, sched, 4)
+
+    checkpoint = mg.load(folder / "checkpoint")
+    assert all(type(k) is int for k in checkpoint["optimizer"]["state"])
+    model2, opt2, sched2 = make()
+    model2.load_state_dict(checkpoint["model"])
+    opt2.load_state_dict(checkpoint["optimizer"])
+    sched2.load_state_dict(checkpoint["scheduler"])
+    train(model2, opt2, sched2, 4)
+    for (name, a), b in zip(model.state_dict().items(), model2.state_dict().values()):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+    assert sched2.get_last_lr() == sched.get_last_lr()
