@@ -132,6 +132,18 @@ def test_register_rejects_wrong_types_and_name_clashes():
         m.register_parameter("flag", nn.Parameter(mg.zeros(1)))
 
 
+def test_deepcopy_makes_an_independent_model():
+    import copy
+    model = MLP()
+    clone = copy.deepcopy(model)
+    x = mg.randn(4, 3)
+    np.testing.assert_array_equal(clone(x).data, model(x).data)
+    assert [n for n, _ in clone.named_parameters()] == [n for n, _ in model.named_parameters()]
+    assert all(type(p) is nn.Parameter for p in clone.parameters())
+    clone.fc1.weight.data[...] = 0
+    assert np.any(model.fc1.weight.data)
+
+
 def test_module_without_forward():
     with pytest.raises(NotImplementedError, match="Module must define forward"):
         nn.Module()(mg.zeros(1))
