@@ -1,5 +1,6 @@
 """minigrad.data: Dataset, TensorDataset, DataLoader, default_collate, splits, preprocessing."""
 import math
+import pickle
 from collections import namedtuple
 
 import numpy as np
@@ -331,6 +332,9 @@ def test_split_result_unpacks_and_names_classes():
     split = split_train_test(np.zeros((10, 1)), np.arange(10) % 2, classes=["even", "odd"])
     assert len(tuple(split)) == 4 and split.classes == ("even", "odd")
     assert "classes=('even', 'odd')" in repr(split)
+    replaced = split._replace(X_test=np.ones((3, 1)))
+    assert replaced.classes == ("even", "odd") and replaced.X_test.shape == (3, 1)
+    assert pickle.loads(pickle.dumps(split)).classes == ("even", "odd")
 
 
 # --------------------------------------------------------------------------- preprocessing

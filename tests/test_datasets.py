@@ -70,7 +70,7 @@ def python2_pickle(obj) -> bytes:
 
 
 def images_to_rows(images):
-    """(N, 32, 32, 3) -> (N, 3072) in CIFAR-10's order: all red, then green, then blue, row-major."""
+    """(N, 32, 32, 3) -> (N, 3072), CIFAR-10's order: all red, then green, then blue, row-major."""
     return images.transpose(0, 3, 1, 2).reshape(len(images), 3072)
 
 
@@ -134,7 +134,8 @@ def test_cifar10_reads_both_formats_from_the_folder_or_its_parent(tmp_path, writ
     batches = make_batches()
     folder = write(tmp_path / folder_name, batches)
     X_train, y_train, X_test, y_test = data = load_cifar10(tmp_path if give_parent else folder)
-    assert X_train.shape == (5 * N_PER_BATCH, 32, 32, 3) and X_test.shape == (N_PER_BATCH, 32, 32, 3)
+    assert X_train.shape == (5 * N_PER_BATCH, 32, 32, 3)
+    assert X_test.shape == (N_PER_BATCH, 32, 32, 3)
     assert X_train.dtype == np.uint8 and y_train.dtype == np.int64 and y_test.dtype == np.int64
     for got, expected in zip(data, expected_split(batches), strict=True):
         np.testing.assert_array_equal(got, expected)

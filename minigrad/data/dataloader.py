@@ -2,7 +2,7 @@
 
 Each epoch (each ``for batch in loader``) visits every sample exactly once, in order or in a
 fresh random permutation. A ``TensorDataset`` with the default collate takes a fast path: each
-batch is one fancy-index per array (``np.take(array, batch_indices, axis=0)``), never a Python
+batch is one fancy-index per array (``array.take(batch_indices, axis=0)``), never a Python
 loop over samples. Any other data set is read sample by sample and the samples are stacked by
 ``collate_fn`` (``default_collate`` unless given).
 """
@@ -66,8 +66,8 @@ class DataLoader:
         self.generator = generator
         # The fast path is only valid when batching by hand gives what __getitem__ + collate
         # would: a TensorDataset whose __getitem__ is not overridden, with the default collate.
-        self._arrays = (dataset.arrays if collate_fn is None and isinstance(dataset, TensorDataset)
-                        and type(dataset).__getitem__ is TensorDataset.__getitem__ else None)
+        self._fast = (collate_fn is None and isinstance(dataset, TensorDataset)
+                      and type(dataset).__getitem__ is TensorDataset.__getitem__)
 
     def __len__(self) -> int:
         n = len(self.dataset)
@@ -82,8 +82,8 @@ class DataLoader:
             order = rng.permutation(n)
         else:
             order = np.arange(n)
-        if self._arrays is not None:
-            return _tensor_batches(self._arrays, order, stop, self.batch_size)
+        if self._fast:
+            return _tensor_batches(self.dataset.arrays, order, stop, self.batch_size)
         return _collated_batches(self.dataset, self.collate_fn, order.tolist(), stop,
                                  self.batch_size)
 
@@ -94,12 +94,11 @@ class DataLoader:
 
 
 def _tensor_batches(arrays, order, stop, batch_size):
-    """Fast path: one ``np.take`` per array per batch; the Tensors wrap the new arrays as is."""
+    """Fast path: one ``array.take`` per array per batch; the Tensors wrap the new arrays as is."""
     make = Tensor._make
-    take = np.take
     for start in range(0, stop, batch_size):
         index = order[start:start + batch_size]
-        yield tuple([make(take(array, index, axis=0), None) for array in arrays])
+        yield tuple([make(array.take(index, axis=0), None) for array in arrays])
 
 
 def _collated_batches(dataset, collate_fn, order, stop, batch_size):

@@ -63,7 +63,7 @@ class TensorDataset(Dataset):
 
     @property
     def tensors(self) -> tuple[Tensor, ...]:
-        """The whole arrays as Tensors (sharing memory), like ``torch``'s ``TensorDataset.tensors``."""
+        """The whole arrays as Tensors (sharing memory), as in torch's ``TensorDataset``."""
         return tuple(Tensor(array) for array in self.arrays)
 
     def __len__(self) -> int:

@@ -41,6 +41,10 @@ class TrainTestSplit(_SplitArrays):
         split.classes = None if classes is None else tuple(classes)
         return split
 
+    def _replace(self, **changes) -> "TrainTestSplit":
+        classes = changes.pop("classes", self.classes)
+        return TrainTestSplit(*super()._replace(**changes), classes=classes)
+
     def __repr__(self) -> str:
         shapes = ", ".join(f"{name}={getattr(self, name).shape}" for name in self._fields)
         return f"TrainTestSplit({shapes}, classes={self.classes})"

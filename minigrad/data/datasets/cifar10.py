@@ -157,7 +157,8 @@ def _read_classes(folder: Path, fmt: str) -> tuple[str, ...]:
     else:
         listed = _field(load_restricted_pickle(path), "label_names", path)
         if not isinstance(listed, (list, tuple)):
-            raise DataFileError(f"{path}: 'label_names' must be a list, got {type(listed).__name__}")
+            raise DataFileError(
+                f"{path}: 'label_names' must be a list, got {type(listed).__name__}")
         try:
             names = [name.decode("utf-8") if isinstance(name, bytes) else name for name in listed]
         except UnicodeDecodeError as exc:
