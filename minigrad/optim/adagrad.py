@@ -1,4 +1,4 @@
-"""Adagrad: per-coordinate step sizes from the sum of squared gradients (``torch.optim.Adagrad``)."""
+"""Adagrad: per-coordinate steps from the sum of squared gradients (``torch.optim.Adagrad``)."""
 from __future__ import annotations
 
 import numpy as np
