@@ -173,6 +173,9 @@ def test_scheduler_errors():
     opt = make_optimizer()
     with pytest.raises(TypeError, match="list is not an Optimizer"):
         sched.StepLR([], step_size=2)
+    search = optim.RandomSearch([mg.tensor([1.0], requires_grad=True)])
+    with pytest.raises(TypeError, match="RandomSearch has no learning rate"):
+        sched.ExponentialLR(search, gamma=0.5)
     with pytest.raises(ValueError, match="step_size must be a positive integer, got 0"):
         sched.StepLR(opt, step_size=0)
     with pytest.raises(ValueError, match="T_max must be a positive integer, got 2.5"):

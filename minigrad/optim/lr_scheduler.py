@@ -44,6 +44,10 @@ class LRScheduler:
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        for i, group in enumerate(optimizer.param_groups):
+            if "lr" not in group:
+                raise TypeError(f"{type(optimizer).__name__} has no learning rate ('lr') in "
+                                f"param_groups[{i}] for a scheduler to change")
         if last_epoch == -1:
             for group in optimizer.param_groups:
                 group.setdefault("initial_lr", group["lr"])
