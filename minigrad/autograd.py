@@ -199,6 +199,8 @@ class Function:
             out = cls.forward(ctx, *raw, **kwargs)
         except (ValueError, IndexError, TypeError) as exc:
             raise _op_error(cls, args, exc) from None
+        if out.__class__ is not np.ndarray:  # numpy turns 0-d results into scalars
+            out = np.asarray(out)
         t = _new_object(Tensor)  # Tensor._make, inlined: this runs once per op
         t.data = out
         t.grad = None

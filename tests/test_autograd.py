@@ -450,3 +450,12 @@ def test_shape_errors_name_op_and_shapes():
         a.reshape(4)
     with pytest.raises(IndexError, match=r"GetItem.*\(2, 3\)"):
         a[5]
+
+
+def test_zero_d_results_are_arrays_and_index_gradients_work():
+    # numpy returns scalars from ufuncs on 0-d arrays; tensors always hold ndarrays
+    p = mg.tensor([0.3, -0.7], dtype=np.float64, requires_grad=True)
+    y = p[0] ** 2 + 100 * p[1] ** 2
+    assert type(y.data) is np.ndarray and type(p[0].data) is np.ndarray
+    y.backward()
+    np.testing.assert_allclose(p.grad.data, [0.6, -140.0])

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd import Function
-from ._util import raw
+from ..tensor import Tensor
 
 
 class Reshape(Function):
@@ -62,8 +62,9 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return ScatterAdd.apply(g, ctx.index, ctx.in_shape) if not isinstance(g, np.ndarray) \
-            else _scatter_add(g, ctx.index, ctx.in_shape), None
+        if isinstance(g, Tensor):  # building a graph of the gradient: record the scatter
+            return ScatterAdd.apply(g, ctx.index, ctx.in_shape), None
+        return _scatter_add(g, ctx.index, ctx.in_shape), None
 
 
 def _scatter_add(g, index, shape):
@@ -124,4 +125,4 @@ class Stack(Function):
 
 
 __all__ = ["Reshape", "Transpose", "BroadcastTo", "GetItem", "ScatterAdd", "Concatenate",
-           "Stack", "raw"]
+           "Stack"]
