@@ -124,3 +124,20 @@ def test_summarize():
     assert summarize(big) == f"mean={big.mean():.4g} |max|={7:.4g}"
     assert summarize(np.zeros((0, 3))) == "<empty (0, 3)>"
     assert numbers(summarize(mg.tensor(1 / 3)))[0] == pytest.approx(1 / 3, rel=1e-3)
+
+
+def test_outputs_shown_in_docs_backprop_are_what_the_code_prints():
+    """docs/backprop.md shows real output: each ```text block after a ```python block."""
+    import importlib.util
+    from pathlib import Path
+    script = Path(__file__).resolve().parent.parent / "docs" / "img" / "make_backprop_figures.py"
+    spec = importlib.util.spec_from_file_location("make_backprop_figures", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = module.DOC.read_text()
+    outputs, namespace = module.run_blocks(text)
+    pairs = module.output_pairs(text, outputs)
+    assert len(pairs) >= 8
+    for shown, actual, _, _ in pairs:
+        assert shown == actual
+    assert namespace["w"].grad is not None and namespace["report"].failing_nodes

@@ -34,7 +34,8 @@ __all__ = ["Surface", "SURFACES", "get_surface", "rosenbrock", "beale", "saddle"
 
 
 def rosenbrock(p):
-    """f = (1 - x)^2 + 100 (y - x^2)^2;  df/dx = -2(1 - x) - 400 x (y - x^2), df/dy = 200 (y - x^2)."""
+    """f = (1 - x)^2 + 100 (y - x^2)^2;
+    df/dx = -2 (1 - x) - 400 x (y - x^2),  df/dy = 200 (y - x^2);  minimum 0 at (1, 1)."""
     x, y = p[0], p[1]
     return (1 - x) ** 2 + 100 * (y - x * x) ** 2
 
@@ -52,7 +53,7 @@ def saddle(p):
 
 
 def ravine(p):
-    """f = (x^2 + 100 y^2) / 2;  grad f = (x, 100 y): curvatures 1 and 100 (condition number 100)."""
+    """f = (x^2 + 100 y^2) / 2;  grad f = (x, 100 y): curvatures 1 and 100 (condition 100)."""
     return (p[0] ** 2 + 100 * p[1] ** 2) / 2
 
 
