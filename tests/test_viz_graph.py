@@ -165,29 +165,28 @@ def test_failing_nodes_are_coloured(small, form):
     assert fill(nodes, find(nodes, ["Add"])) == COLORS["op"]
 
 
-class WrongSquare(mg.Function):
-    """f(x) = x^2, with a wrong backward (x instead of 2x): what gradcheck_graph must catch."""
+class HalfExp(mg.Function):
+    """f(x) = e^x, but its backward is off by a factor 2 (e^x / 2): a bug to catch."""
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
+        ctx.out = np.exp(x)
+        return ctx.out
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * x
+        return 0.5 * g * ctx.out
 
 
 def test_gradcheck_graph_report_colours_exactly_the_wrong_op():
     from minigrad.gradcheck import gradcheck_graph
     u = mg.tensor([0.3, -0.8, 1.1], requires_grad=True, dtype=mg.float64, name="u")
-    v = (WrongSquare.apply(u.exp()) * 3.0).sum()
+    v = (HalfExp.apply(u * u) * 3.0).sum()
     report = gradcheck_graph(v)
     nodes, _ = parse_dot(draw_graph(v, failing=report).source)
     red = [n for n in nodes if OP.match(n) and fill(nodes, n) == COLORS["failing"]]
-    assert [nodes[n][0] for n in red] == ["WrongSquare gradcheck failed"]
-    assert sum(1 for n in nodes if OP.match(n)) == 4   # Exp, WrongSquare, Mul, Sum
+    assert [nodes[n][0] for n in red] == ["HalfExp gradcheck failed"]
+    assert sum(1 for n in nodes if OP.match(n)) == 4   # Mul, HalfExp, Mul, Sum
 
 
 def test_bad_arguments_are_refused(small):
