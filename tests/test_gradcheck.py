@@ -129,6 +129,25 @@ def test_a_broken_builtin_backward_is_caught_and_named(monkeypatch, rng, op_clas
     assert [row.op for row in report.rows if not row.passed] == [op_class.name()]
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_fused_losses_pass_gradcheck_first_and_second_order(reduction, rng):
+    import minigrad.nn.functional as F
+    scores = leaf(rng.standard_normal((5, 4)))
+    target = np.array([0, 3, 1, 1, 2])
+    margins = scores.data - scores.data[np.arange(5), target][:, None] + 1.0
+    assert np.abs(margins).min() > 1e-3  # the hinge is checked away from its kink
+    assert gradcheck(lambda s: F.cross_entropy(s, target, reduction=reduction), scores)
+    assert gradcheck(lambda s: F.multiclass_hinge_loss(s, target, reduction=reduction), scores)
+
+    def ce_gradient_times_scores(s):  # its gradient checks the create_graph backward
+        g = mg.grad(F.cross_entropy(s, target, reduction=reduction).sum(), s,
+                    create_graph=True)[0]
+        return g * s
+
+    assert gradcheck(ce_gradient_times_scores, scores)
+    assert gradcheck_graph(F.cross_entropy(scores, target, reduction=reduction)).passed
+
+
 def test_fast_mode_passes_every_builtin_op(rng):
     for spec in OP_SPECS:
         inputs = _inputs(spec.inputs, spec.shapes[0], rng)
