@@ -163,10 +163,13 @@ def test_default_optimizers_make_progress_on_every_surface():
 
 # --------------------------------------------------------------------------- plots
 
-matplotlib = pytest.importorskip("matplotlib")
+@pytest.fixture
+def mpl():
+    """The plots need matplotlib (the 'plots' extra); the rest of this file does not."""
+    return pytest.importorskip("matplotlib")
 
 
-def test_plot_paths_draws_every_path_and_writes_a_png(tmp_path):
+def test_plot_paths_draws_every_path_and_writes_a_png(tmp_path, mpl):
     from minigrad.viz.plots import plot_paths
     surface = S.SURFACES["rosenbrock"]
     runs = run_paths(surface, default_optimizers(surface), steps=50)
@@ -180,7 +183,7 @@ def test_plot_paths_draws_every_path_and_writes_a_png(tmp_path):
     assert out.read_bytes()[:8] == PNG and out.stat().st_size > 20_000
 
 
-def test_plot_history_both_forms(tmp_path):
+def test_plot_history_both_forms(tmp_path, mpl):
     from minigrad.viz.plots import history_series, plot_history
     as_dict = {"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.7, 0.6], "accuracy": [0.5, 0.7, 0.8]}
     fig = plot_history(as_dict, path=tmp_path / "h.png", log_loss=True)
@@ -200,7 +203,7 @@ def test_plot_history_both_forms(tmp_path):
     np.testing.assert_array_equal(fig.axes[1].get_lines()[0].get_xydata(), [[1, 0.1], [3, 0.4]])
 
 
-def test_plot_history_refuses_bad_histories():
+def test_plot_history_refuses_bad_histories(mpl):
     from minigrad.viz.plots import plot_history
     with pytest.raises(TypeError, match="dict of lists or a list of dicts"):
         plot_history([1, 2, 3])
@@ -212,16 +215,24 @@ def test_plot_history_refuses_bad_histories():
         plot_history({"epoch": [1, 2]})
 
 
-def test_missing_matplotlib_says_how_to_install(monkeypatch):
+def test_missing_matplotlib_says_how_to_install(monkeypatch, mpl):
     from minigrad.viz.plots import plot_history
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(ImportError, match=r"pip install 'minigrad\[plots\]'"):
         plot_history({"loss": [1.0]})
 
 
-def test_paths_command_writes_pictures_and_tables(tmp_path, capsys):
-    from minigrad.cli import main
-    assert main(["paths", "--surface", "ravine", "--out", str(tmp_path), "--steps", "40"]) == 0
+def paths_command(argv) -> int:
+    """``minigrad paths ARGV`` through the two functions the CLI calls."""
+    import argparse
+    from minigrad.viz import paths
+    parser = argparse.ArgumentParser(prog="minigrad paths")
+    paths.add_arguments(parser)
+    return paths.main(parser.parse_args(argv))
+
+
+def test_paths_command_writes_pictures_and_tables(tmp_path, capsys, mpl):
+    assert paths_command(["--surface", "ravine", "--out", str(tmp_path), "--steps", "40"]) == 0
     out = capsys.readouterr().out
     assert (tmp_path / "paths_ravine.png").read_bytes()[:8] == PNG
     with open(tmp_path / "paths.csv") as fh:
@@ -240,12 +251,15 @@ def test_paths_command_writes_pictures_and_tables(tmp_path, capsys):
     assert table.strip() in out
 
 
-def test_paths_command_all_surfaces(tmp_path):
-    from minigrad.cli import main
-    assert main(["paths", "--out", str(tmp_path), "--steps", "5"]) == 0
+def test_paths_command_all_surfaces(tmp_path, mpl):
+    assert paths_command(["--out", str(tmp_path), "--steps", "5"]) == 0
     for name in S.SURFACES:
         assert (tmp_path / f"paths_{name}.png").read_bytes()[:8] == PNG
     rows = list(csv.DictReader(open(tmp_path / "paths.csv")))
     assert len(rows) == 6 * len(S.SURFACES)
     saddle = [r for r in rows if r["surface"] == "saddle"]
     assert all(r["distance_to_minimum"] == "nan" for r in saddle)
+    with pytest.raises(SystemExit):
+        paths_command(["--surface", "nowhere"])
+    with pytest.raises(SystemExit, match="--steps must be a positive integer"):
+        paths_command(["--steps", "0", "--out", str(tmp_path)])
