@@ -20,6 +20,7 @@ from .errors import AnomalyError, GradientShapeError, ShapeError
 from .ops import (abs, clip, concatenate, exp, log, matmul, maximum, minimum, relu, sigmoid,
                   sqrt, stack, tanh, where)
 from .random import manual_seed
+from .trace import trace_backward
 
 float16, float32, float64 = np.float16, np.float32, np.float64
 int32, int64, bool_ = np.int32, np.int64, np.bool_

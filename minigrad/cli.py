@@ -30,8 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(_module=module_name)
         module = _load(module_name, quiet=True)
-        if module is not None:
-            module.add_arguments(p)
+        add_arguments = getattr(module, "add_arguments", None)
+        if add_arguments is not None:
+            add_arguments(p)
     return parser
 
 

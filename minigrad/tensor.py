@@ -232,12 +232,15 @@ class Tensor:
 
         ``gradient`` is dL/d(self) for a non-scalar ``self``. The graph's saved values are freed
         afterwards unless ``retain_graph=True``. With ``create_graph=True`` the gradients are
-        recorded (for gradients of gradients). ``trace=True`` prints each chain-rule step.
+        recorded (for gradients of gradients). ``trace=True`` (or a ``Tracer``, or being inside
+        ``mg.trace_backward()``) prints each chain-rule step.
         """
         tracer = None
         if trace:
-            from .trace import print_step
-            tracer = trace if callable(trace) else print_step
+            from .trace import Tracer
+            tracer = trace if callable(trace) else Tracer()
+        elif _trace_module is not None:  # inside mg.trace_backward()
+            tracer = _trace_module.active_tracer()
         _autograd.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
                            trace=tracer)
 
@@ -433,6 +436,9 @@ class Tensor:
                 "in-place assignment to a tensor that requires grad would silently change "
                 "recorded values; do it under mg.no_grad() or on .data")
         self.data[_index_arg(index)] = value.data if isinstance(value, Tensor) else value
+
+
+_trace_module = None  # minigrad.trace, once something imported it (then tracing may be active)
 
 
 def _compare(ufunc, a, b):

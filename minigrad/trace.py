@@ -27,7 +27,8 @@ import numpy as np
 from .tensor import Tensor
 
 __all__ = ["summarize", "print_step", "format_step", "describe_step", "Step", "InputStep",
-           "Tracer", "op_formula", "input_names", "is_elementwise"]
+           "Tracer", "op_formula", "input_names", "is_elementwise", "trace_backward",
+           "active_tracer"]
 
 
 def summarize(a, max_items: int = 6, precision: int = 4) -> str:
@@ -220,3 +221,31 @@ class Tracer:
     def text(self) -> str:
         """Everything traced so far, one step after another."""
         return "\n".join(self.lines)
+
+
+_active_tracers: list = []
+
+
+def active_tracer():
+    """The tracer of the innermost ``trace_backward()`` block, or None outside any."""
+    return _active_tracers[-1] if _active_tracers else None
+
+
+class trace_backward:  # noqa: N801 - a context manager named like mg.no_grad
+    """Context manager: every ``backward()`` inside prints its chain-rule steps.
+
+    ``with mg.trace_backward() as tracer: loss.backward()`` is ``loss.backward(trace=tracer)``;
+    the steps are also kept in ``tracer.steps``. Pass ``quiet=True`` to only collect them.
+    """
+
+    def __init__(self, file=None, quiet: bool = False):
+        self.tracer = Tracer(file=file, quiet=quiet)
+
+    def __enter__(self) -> "Tracer":
+        sys.modules["minigrad.tensor"]._trace_module = sys.modules[__name__]
+        _active_tracers.append(self.tracer)
+        return self.tracer
+
+    def __exit__(self, *exc):
+        _active_tracers.remove(self.tracer)
+        return False

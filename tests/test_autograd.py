@@ -459,3 +459,15 @@ def test_zero_d_results_are_arrays_and_index_gradients_work():
     assert type(y.data) is np.ndarray and type(p[0].data) is np.ndarray
     y.backward()
     np.testing.assert_allclose(p.grad.data, [0.6, -140.0])
+
+
+def test_trace_backward_context_collects_every_step(capsys):
+    x = mg.tensor(2.0, requires_grad=True)
+    with mg.trace_backward() as tracer:
+        (x * x + x).backward()
+    assert [s.op for s in tracer.steps] == ["Add", "Mul"]
+    assert "MulBackward" in capsys.readouterr().out
+    assert x.grad.item() == 5.0
+    y = mg.tensor(1.0, requires_grad=True)
+    (y * y).backward()  # outside the block: nothing traced
+    assert capsys.readouterr().out == "" and len(tracer.steps) == 2

@@ -18,9 +18,9 @@ def test_trace_true_prints_each_step_in_order_with_broadcast_undone(capsys):
     b = mg.tensor(0.5, requires_grad=True, name="b")
     (a * b).sum().backward(trace=True)
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("SumBackward") and "df/dx_i = 1" in out[0]
+    assert out[0].startswith("[1] SumBackward") and "df/dx_i = 1" in out[0]
     assert out[1].strip() == "upstream dL/dout = 1"
-    assert out[3].startswith("MulBackward") and "df/dx = y, df/dy = x" in out[3]
+    assert out[3].startswith("[2] MulBackward") and "df/dx = y, df/dy = x" in out[3]
     assert out[4].strip() == "upstream dL/dout = [1, 1, 1]"
     line_a, line_b = out[5], out[6]
     # d(a*b)/da = b, d(a*b)/db = a: the local derivatives, then upstream * local
