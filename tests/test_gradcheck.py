@@ -334,6 +334,26 @@ def test_fast_mode_catches_wrong_gradient_on_3073x10_classifier():
     assert err.analytical == pytest.approx(8 * err.numerical, rel=1e-4)
 
 
+@pytest.mark.parametrize("fast_mode", [False, True])
+@pytest.mark.parametrize("func,shape", [
+    (lambda t: t, (3,)),                      # the output is the input itself
+    (lambda t: t * t, ()),                    # 0-d in, 0-d out
+    (lambda t: t.sum(axis=0), (0, 3)),        # no elements to perturb
+    (lambda t: t[t.data > 10], (4,)),         # an empty output
+], ids=["identity", "scalar", "empty-input", "empty-output"])
+def test_edge_shapes(func, shape, fast_mode, rng):
+    x = leaf(rng.standard_normal(shape))
+    before = x.data.tobytes()
+    assert gradcheck(func, x, fast_mode=fast_mode)
+    assert x.data.tobytes() == before
+
+
+@pytest.mark.parametrize("fast_mode", [False, True])
+def test_a_bug_in_a_0d_op_is_caught(fast_mode):
+    with pytest.raises(GradcheckError, match="BadCube"):
+        gradcheck(BadCube.apply, leaf(1.5), fast_mode=fast_mode)
+
+
 def test_fast_mode_is_reproducible_with_seed_and_package_generator(rng):
     x = leaf(rng.uniform(0.5, 1.5, size=(4, 3)))
     messages = []
@@ -585,6 +605,30 @@ def test_numerical_backward_gives_the_same_sgd_step_as_backward():
     assert result.loss_evaluations == 1 + 2 * (12 + 3)
     assert (result.elements, result.parameters) == (15, 2)
     assert "31 loss evaluations" in str(result)
+
+
+def test_numerical_backward_drives_any_optimizer_like_backward():
+    """Adam with momentum state on a two-layer model: numeric and analytic runs stay together."""
+    from minigrad import nn, optim
+    rng = np.random.default_rng(4)
+    X, y = mg.Tensor(rng.standard_normal((10, 3))), rng.integers(0, 2, 10)
+    runs = []
+    for numeric in (False, True):
+        model = nn.Sequential(nn.Linear(3, 4, dtype=np.float64, generator=np.random.default_rng(1)),
+                              nn.Tanh(),
+                              nn.Linear(4, 2, dtype=np.float64, generator=np.random.default_rng(2)))
+        opt = optim.Adam(model.parameters(), lr=0.05)
+        closure = lambda: _cross_entropy(model(X), y)  # noqa: E731
+        for _ in range(3):
+            opt.zero_grad()
+            if numeric:
+                numerical_backward(closure, list(model.parameters()))
+            else:
+                closure().backward()
+            opt.step()
+        runs.append([p.data.copy() for p in model.parameters()])
+    for analytic, numeric in zip(*runs):
+        np.testing.assert_allclose(numeric, analytic, rtol=0, atol=1e-7)
 
 
 def test_numerical_backward_fills_grad_where_backward_would():

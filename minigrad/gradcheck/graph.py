@@ -80,7 +80,8 @@ class GraphCheckReport:
 
     def __str__(self) -> str:
         failing = [row for row in self.rows if not row.passed]
-        head = (f"gradcheck_graph: {len(self.rows)} nodes, "
+        nodes = f"{len(self.rows)} node" + ("" if len(self.rows) == 1 else "s")
+        head = (f"gradcheck_graph: {nodes}, "
                 + ("all pass" if not failing else
                    f"{len(failing)} failing; first failure: #{failing[0].position} "
                    f"{failing[0].op}")
@@ -95,12 +96,13 @@ class GraphCheckReport:
 
 
 def gradcheck_graph(output, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-                    max_full: int = 512, seed=None) -> GraphCheckReport:
+                    max_full: int = 512, seed=0) -> GraphCheckReport:
     """Check each node of ``output``'s recorded graph locally; see the module docstring.
 
     Call it before ``output.backward()`` (or after ``backward(retain_graph=True)``): backward
     frees what the nodes recorded. ``eps``/``atol``/``rtol`` are gradcheck's; ``seed`` draws
-    the projections of the nodes checked in fast mode (None: the package's generator).
+    the projections of the nodes checked in fast mode (fixed by default, so a report is
+    reproducible and the package's random stream untouched; None uses that stream).
     """
     if not isinstance(output, Tensor):
         raise TypeError(f"gradcheck_graph: output must be a Tensor, got {type(output).__name__}")
