@@ -260,9 +260,9 @@ class NumericalBackward:
     parameters: int          # parameters whose .grad was filled
 
     def __str__(self):
-        return (f"numerical backward: loss {self.loss:.6g}; {self.parameters} parameters, "
-                f"{self.elements} elements, {self.loss_evaluations} loss evaluations "
-                "(1 + 2 per element)")
+        params = f"{self.parameters} parameter" + ("" if self.parameters == 1 else "s")
+        return (f"numerical backward: loss {self.loss:.6g}; {params}, {self.elements} "
+                f"elements, {self.loss_evaluations} loss evaluations (1 + 2 per element)")
 
 
 def numerical_backward(closure, params, eps: float = 1e-5) -> NumericalBackward:
