@@ -148,6 +148,18 @@ def test_fused_losses_pass_gradcheck_first_and_second_order(reduction, rng):
     assert gradcheck_graph(F.cross_entropy(scores, target, reduction=reduction)).passed
 
 
+@pytest.mark.parametrize("spec", OP_SPECS, ids=lambda spec: spec.name)
+def test_every_builtin_op_has_right_second_derivatives(spec, rng):
+    """gradcheck of the gradient itself (create_graph=True) checks the double-backward rules."""
+    inputs = tuple(_inputs(spec.inputs, spec.shapes[-1], rng))
+    upstream = mg.Tensor(rng.standard_normal(spec.fn(*inputs).shape))
+
+    def first_derivatives(*xs):
+        return mg.grad((spec.fn(*xs) * upstream).sum(), xs, create_graph=True)
+
+    assert gradcheck(first_derivatives, inputs)
+
+
 def test_fast_mode_passes_every_builtin_op(rng):
     for spec in OP_SPECS:
         inputs = _inputs(spec.inputs, spec.shapes[0], rng)
