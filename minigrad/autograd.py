@@ -495,11 +495,15 @@ def _root_grads(outputs, grad_outputs, create_graph):
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, trace=None):
     """Accumulate d(tensors)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
-    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
-    if grad_tensors is None or isinstance(grad_tensors, (Tensor, np.ndarray)):
-        grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
+    if isinstance(tensors, Tensor):
+        tensors, grad_tensors = [tensors], [grad_tensors]
+    else:
+        tensors = list(tensors)
+        grad_tensors = [None] * len(tensors) if grad_tensors is None else list(grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
+    if len(grad_tensors) != len(tensors):
+        raise ValueError(f"backward: {len(tensors)} tensors but {len(grad_tensors)} gradients")
     roots = _root_grads(tensors, grad_tensors, create_graph)
     _run(tensors, roots, retain_graph, create_graph, trace=trace)
 
@@ -511,13 +515,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     With ``create_graph=True`` the result is itself recorded, so it can be differentiated
     again: ``mg.grad(mg.grad(f, x, create_graph=True)[0] @ v, x)`` is a Hessian-vector product.
     """
-    single_out = isinstance(outputs, Tensor)
-    outputs = [outputs] if single_out else list(outputs)
+    if isinstance(outputs, Tensor):
+        outputs, grad_outputs = [outputs], [grad_outputs]
+    else:
+        outputs = list(outputs)
+        grad_outputs = [None] * len(outputs) if grad_outputs is None else list(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
     inputs_seq = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    if grad_outputs is None:
-        grad_outputs = [None] * len(outputs)
-    elif isinstance(grad_outputs, (Tensor, np.ndarray)):
-        grad_outputs = [grad_outputs]
     if retain_graph is None:
         retain_graph = create_graph
     for i, x in enumerate(inputs_seq):

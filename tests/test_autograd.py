@@ -471,3 +471,11 @@ def test_trace_backward_context_collects_every_step(capsys):
     y = mg.tensor(1.0, requires_grad=True)
     (y * y).backward()  # outside the block: nothing traced
     assert capsys.readouterr().out == "" and len(tracer.steps) == 2
+
+
+def test_gradient_may_be_a_number_for_a_scalar_output():
+    x = mg.tensor(2.0, requires_grad=True)
+    (x * x).backward(np.float32(3.0))
+    assert x.grad.item() == 12.0
+    (g,) = mg.grad(x * x, x, grad_outputs=0.5)
+    assert g.item() == 2.0
