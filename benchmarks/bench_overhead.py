@@ -22,23 +22,19 @@ def numpy_forward():
     return y
 
 
-def minigrad_forward_backward():
-    x = mg.Tensor(X0, requires_grad=True)
-    w, b = mg.Tensor(W), mg.Tensor(B)
-    y = x
-    for _ in range(N_OPS // 3):
-        y = (y * w + b).tanh()
-    y.sum().backward()
-    return x.grad
-
-
 def minigrad_forward():
     x = mg.Tensor(X0, requires_grad=True)
     w, b = mg.Tensor(W), mg.Tensor(B)
     y = x
     for _ in range(N_OPS // 3):
         y = (y * w + b).tanh()
-    return y
+    return x, y
+
+
+def minigrad_forward_backward():
+    x, y = minigrad_forward()
+    y.sum().backward()
+    return x.grad
 
 
 def main():
