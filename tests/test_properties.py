@@ -233,16 +233,12 @@ class _Builder:
     def step(self, op: str) -> Step | None:
         """A random use of ``op`` on earlier values, or None where it does not apply."""
         draw = self.draw
-        if op in NEEDS_AXIS:
-            a = self.pick(lambda v: v.ndim >= 1 and v.size > 0)
-            if a is None:
-                return None
-            shape = self.values[a].shape
-        else:
-            a = self.pick(lambda v: v.size > 0)
-            shape = self.values[a].shape
+        a = self.pick(lambda v: v.ndim >= 1 or op not in NEEDS_AXIS)
+        if a is None:
+            return None
+        shape = self.values[a].shape
         ndim = len(shape)
-        if op in ("clip",):
+        if op == "clip":
             low = draw(st.floats(-1.5, 0.5))
             return Step(op, (a,), (low, low + draw(st.floats(0.2, 1.5))))
         if op == "real power":
