@@ -200,7 +200,7 @@ class Function:
         except (ValueError, IndexError, TypeError) as exc:
             raise _op_error(cls, args, exc) from None
         if out.__class__ is not np.ndarray:  # numpy turns 0-d results into scalars
-            out = np.asarray(out)
+            out = _as_output(cls, out)
         t = _new_object(Tensor)  # Tensor._make, inlined: this runs once per op
         t.data = out
         t.grad = None
@@ -278,17 +278,44 @@ def _check_forward(ctx, out):
                            f"forward; created at {where}")
 
 
+def describe(value) -> str:
+    """A short description of an op argument for error messages: shape and dtype of arrays,
+    the value of small things (axes, numbers), the type of anything else."""
+    if isinstance(value, (Tensor, np.ndarray)):
+        return f"{tuple(value.shape)} {value.dtype}"
+    text = repr(value)
+    if isinstance(value, (int, float, bool, tuple, list, slice, type(None), np.generic)) \
+            and len(text) <= 40:
+        return text
+    return f"{type(value).__name__} {text[:30]}"
+
+
 def _op_error(cls, args, exc):
-    shapes = ", ".join(
-        str(tuple(a.shape)) if isinstance(a, (Tensor, np.ndarray)) else type(a).__name__
-        for a in args)
+    """Re-raise an error from inside an op's forward with the op's name and its inputs."""
+    inputs = ", ".join(describe(a) for a in args)
     msg = str(exc)
-    if isinstance(exc, ValueError) and "broadcast" in msg:
-        return ShapeError(f"{cls.name()}: shapes {shapes} do not broadcast together ({msg})")
-    shape_words = ("shape", "broadcast", "dimension", "size")
-    kind = ShapeError if isinstance(exc, ValueError) and any(w in msg for w in shape_words) \
-        else type(exc)
-    return kind(f"{cls.name()}: {msg} (input shapes: {shapes})")
+    if isinstance(exc, ValueError) and any(w in msg for w in ("shape", "broadcast", "dimension",
+                                                               "size")):
+        kind = ShapeError
+        if "broadcast" in msg:
+            return ShapeError(f"{cls.name()}: inputs {inputs} do not broadcast together ({msg})")
+    elif isinstance(exc, IndexError):
+        kind = IndexError
+    elif isinstance(exc, TypeError):
+        kind = TypeError  # never numpy's subclasses: some cannot be built from a message
+    else:
+        kind = ValueError
+    return kind(f"{cls.name()}: {msg} (inputs: {inputs})")
+
+
+def _as_output(cls, out):
+    """A forward's result as an ndarray: numbers (numpy returns scalars from 0-d ufuncs) are
+    wrapped; anything that is not numeric is refused."""
+    arr = np.asarray(out) if isinstance(out, (np.generic, int, float, bool)) else out
+    if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biuf":
+        raise TypeError(f"{cls.name()}.forward returned {type(out).__name__} "
+                        f"{repr(out)[:40]}: it must return a numeric numpy array")
+    return arr
 
 
 # --------------------------------------------------------------------------- the engine
@@ -406,7 +433,13 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
                 if ig is None or not a.requires_grad:
                     continue
                 data = a.data
-                if ig.shape != data.shape:
+                try:
+                    shape = ig.shape
+                except AttributeError:
+                    raise TypeError(f"{fn.name()}.backward returned {type(ig).__name__} "
+                                    f"{repr(ig)[:40]} as a gradient: it must return arrays "
+                                    "(or None)") from None
+                if shape != data.shape:
                     try:
                         ig = sum_to_shape(ig, data.shape)
                     except GradientShapeError as exc:

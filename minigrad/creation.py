@@ -8,10 +8,15 @@ __all__ = ["zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "ran
            "arange", "eye", "linspace"]
 
 
-def _shape(shape):
+def _shape(shape, factory):
+    """``f(2, 3)`` and ``f((2, 3))`` alike, checked: non-negative whole numbers."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(int(s) for s in shape)
+        shape = tuple(shape[0])
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in shape):
+        raise TypeError(f"{factory}: a shape holds whole numbers, got {shape!r}")
+    if any(n < 0 for n in shape):
+        raise ValueError(f"{factory}: negative dimension in shape {tuple(shape)}")
+    return tuple(int(n) for n in shape)
 
 
 def _leaf(arr, requires_grad, name=None):
@@ -19,15 +24,17 @@ def _leaf(arr, requires_grad, name=None):
 
 
 def zeros(*shape, dtype=None, requires_grad=False):
-    return _leaf(np.zeros(_shape(shape), dtype=dtype or get_default_dtype()), requires_grad)
+    arr = np.zeros(_shape(shape, "zeros"), dtype=dtype or get_default_dtype())
+    return _leaf(arr, requires_grad)
 
 
 def ones(*shape, dtype=None, requires_grad=False):
-    return _leaf(np.ones(_shape(shape), dtype=dtype or get_default_dtype()), requires_grad)
+    arr = np.ones(_shape(shape, "ones"), dtype=dtype or get_default_dtype())
+    return _leaf(arr, requires_grad)
 
 
 def full(shape, fill_value, dtype=None, requires_grad=False):
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    shape = _shape((shape,) if isinstance(shape, (int, np.integer)) else tuple(shape), "full")
     return _leaf(np.full(shape, fill_value, dtype=dtype or get_default_dtype()), requires_grad)
 
 
@@ -46,14 +53,15 @@ def full_like(t, fill_value, dtype=None, requires_grad=False):
 def randn(*shape, dtype=None, requires_grad=False, generator=None):
     """Standard normal samples, from ``generator`` or the package's seeded generator."""
     rng = generator or default_generator()
-    arr = rng.standard_normal(_shape(shape)).astype(dtype or get_default_dtype(), copy=False)
+    arr = rng.standard_normal(_shape(shape, "randn"))
+    arr = arr.astype(dtype or get_default_dtype(), copy=False)
     return _leaf(arr, requires_grad)
 
 
 def rand(*shape, dtype=None, requires_grad=False, generator=None):
     """Uniform samples in [0, 1)."""
     rng = generator or default_generator()
-    arr = rng.random(_shape(shape)).astype(dtype or get_default_dtype(), copy=False)
+    arr = rng.random(_shape(shape, "rand")).astype(dtype or get_default_dtype(), copy=False)
     return _leaf(arr, requires_grad)
 
 

@@ -12,6 +12,8 @@ import weakref
 
 import numpy as np
 
+from .errors import ShapeError
+
 __all__ = ["Tensor", "tensor", "set_default_dtype", "get_default_dtype"]
 
 _FLOAT_DTYPES = (np.float16, np.float32, np.float64)
@@ -340,6 +342,9 @@ class Tensor:
     def astype(self, dtype) -> "Tensor":
         """Cast to ``dtype``; the gradient is cast back to this tensor's dtype."""
         dt = np.dtype(dtype)
+        if dt.kind not in "biuf":
+            raise TypeError(f"astype: unsupported tensor dtype {dt}: use bool, an integer or a "
+                            "float dtype")
         if dt == self.data.dtype:
             return self
         if self.requires_grad and dt.kind != "f":
@@ -397,8 +402,11 @@ class Tensor:
         shape = self.data.shape
         if not shape:
             return self.reshape(1)
-        start = start_dim % len(shape)
-        end = end_dim % len(shape)
+        start = self._axis("flatten", start_dim)
+        end = self._axis("flatten", end_dim)
+        if start > end:
+            raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                             f"for a tensor of shape {shape}")
         merged = int(np.prod(shape[start:end + 1], dtype=np.int64))
         return self.reshape(shape[:start] + (merged,) + shape[end + 1:])
 
@@ -412,16 +420,38 @@ class Tensor:
 
     def swapaxes(self, axis1: int, axis2: int):
         perm = list(range(self.data.ndim))
-        perm[axis1], perm[axis2] = perm[axis2], perm[axis1]
+        a, b = self._axis("swapaxes", axis1), self._axis("swapaxes", axis2)
+        perm[a], perm[b] = perm[b], perm[a]
         return Transpose.apply(self, tuple(perm))
 
     def unsqueeze(self, axis: int):
-        return Reshape.apply(self, np.expand_dims(self.data, axis).shape)
+        """Insert an axis of size 1 at ``axis`` (which may be ``ndim``, or negative)."""
+        shape = self.data.shape
+        a = self._axis("unsqueeze", axis, ndim=len(shape) + 1)
+        return Reshape.apply(self, shape[:a] + (1,) + shape[a:])
 
     expand_dims = unsqueeze
 
     def squeeze(self, axis=None):
-        return Reshape.apply(self, np.squeeze(self.data, axis).shape)
+        """Remove axes of size 1: all of them, or the ones named by ``axis``."""
+        shape = self.data.shape
+        if axis is None:
+            return Reshape.apply(self, tuple(n for n in shape if n != 1))
+        axes = {self._axis("squeeze", a) for a in (axis if isinstance(axis, tuple) else (axis,))}
+        for a in sorted(axes):
+            if shape[a] != 1:
+                raise ShapeError(f"squeeze: axis {a} has size {shape[a]}, only axes of size 1 "
+                                 f"can be removed (tensor of shape {shape})")
+        return Reshape.apply(self, tuple(n for i, n in enumerate(shape) if i not in axes))
+
+    def _axis(self, op: str, axis, ndim: int | None = None) -> int:
+        """``axis`` as a non-negative int below ``ndim`` (default: this tensor's), or an error
+        naming the op, the axis and the shape."""
+        ndim = self.data.ndim if ndim is None else ndim
+        if not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
+            raise ShapeError(f"{op}: axis {axis} is out of range for a tensor of shape "
+                             f"{self.data.shape} (valid: {-ndim} to {ndim - 1})")
+        return int(axis) % ndim
 
     def broadcast_to(self, shape):
         return BroadcastTo.apply(self, tuple(shape))
@@ -435,7 +465,14 @@ class Tensor:
             raise RuntimeError(
                 "in-place assignment to a tensor that requires grad would silently change "
                 "recorded values; do it under mg.no_grad() or on .data")
-        self.data[_index_arg(index)] = value.data if isinstance(value, Tensor) else value
+        value = value.data if isinstance(value, Tensor) else value
+        try:
+            self.data[_index_arg(index)] = value
+        except ValueError as exc:
+            raise ShapeError(f"setitem: cannot assign a value of shape {np.shape(value)} at "
+                             f"index {index!r} of a tensor of shape {self.shape} ({exc})") from None
+        except IndexError as exc:
+            raise IndexError(f"setitem: {exc} (tensor of shape {self.shape})") from None
 
 
 _trace_module = None  # minigrad.trace, once something imported it (then tracing may be active)

@@ -181,10 +181,9 @@ class Optimizer:
             p.grad = None if set_to_none else Tensor(np.zeros_like(p.grad.data))
 
     def _evaluate(self, closure):
-        """Call ``closure`` (with gradient recording on) and count what it cost."""
+        """Call ``closure`` (with gradient recording on) and count what it cost. Without a
+        closure the caller computed the gradient: ``step`` counts it once the step is done."""
         if closure is None:
-            if self.uses_gradient:
-                self.evaluations.grad += 1
             return None
         with enable_grad():
             loss = closure()
@@ -200,19 +199,20 @@ class Optimizer:
         ``backward`` and returns the loss. Parameters whose ``grad`` is None are skipped.
         """
         loss = self._evaluate(closure)
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = p.grad.data
-                if grad.shape != p.data.shape:
-                    raise ValueError(
-                        f"{type(self).__name__}.step: a parameter of shape {p.shape} has a "
-                        f"gradient of shape {grad.shape}")
-                state = self.state[p]
-                if not state:
-                    self._init_state(state, p.data, group)
-                self._update(p.data, grad, state, group)
+        updates = [(p, group) for group in self.param_groups for p in group["params"]
+                   if p.grad is not None]
+        for p, _ in updates:  # check every gradient before changing any parameter
+            if p.grad.data.shape != p.data.shape:
+                raise ValueError(
+                    f"{type(self).__name__}.step: a parameter of shape {p.shape} has a "
+                    f"gradient of shape {p.grad.data.shape}")
+        for p, group in updates:
+            state = self.state[p]
+            if not state:
+                self._init_state(state, p.data, group)
+            self._update(p.data, p.grad.data, state, group)
+        if closure is None and self.uses_gradient:
+            self.evaluations.grad += 1
         self._step_calls += 1
         return loss
 

@@ -111,14 +111,19 @@ class RandomSearch(Optimizer):
         for group in self.param_groups:
             for p in group["params"]:
                 self._propose(p.data, self.state[p]["best"], group)
-        with no_grad():
-            loss = closure()
+        try:
+            with no_grad():
+                loss = closure()
+            value = loss.data if isinstance(loss, Tensor) else np.asarray(loss)
+            if value.size != 1:
+                raise ValueError(f"RandomSearch: the closure must return a scalar loss, got one "
+                                 f"of shape {value.shape}")
+        except BaseException:
+            for p in self._parameters():  # leave the best parameters in place, as before
+                np.copyto(p.data, self.state[p]["best"])
+            raise
         self.evaluations.loss += 1
         self._step_calls += 1
-        value = loss.data if isinstance(loss, Tensor) else np.asarray(loss)
-        if value.size != 1:
-            raise ValueError(f"RandomSearch: the closure must return a scalar loss, got one of "
-                             f"shape {value.shape}")
         value = float(value.reshape(()))
         first = self._first_state()
         accepted = value < first["best_loss"]
