@@ -157,11 +157,14 @@ def _open_temporary(path: str) -> tuple[int, str]:
 
 def _fsync_directory(directory: str) -> None:
     """Make a rename inside ``directory`` durable (where the platform allows it)."""
-    with contextlib.suppress(OSError, AttributeError):
+    fd = None
+    try:
         fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
+        os.fsync(fd)
+    except (OSError, AttributeError):
+        pass
+    finally:
+        if fd is not None:
             os.close(fd)
 
 
@@ -169,23 +172,31 @@ def _atomic_write(path: str, write) -> None:
     """Call ``write(file)`` on a temporary file, flush it to disk, then rename it to ``path``.
 
     On any failure (including KeyboardInterrupt) the temporary file is removed and ``path`` is
-    left as it was.
+    left as it was. Every resource is acquired inside the ``try`` that releases it, so an
+    interrupt between any two lines leaks neither a file nor a descriptor.
     """
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"save: the directory {directory!r} of {path!r} does not exist")
     if os.path.isdir(path):
         raise IsADirectoryError(f"save: {path!r} is a directory")
-    fd, tmp = _open_temporary(path)
+    fd = tmp = None
     try:
+        fd, tmp = _open_temporary(path)
         with os.fdopen(fd, "wb") as file:
+            fd = None  # the file object owns the descriptor now and closes it
             write(file)
             file.flush()
             os.fsync(file.fileno())
         os.replace(tmp, path)
+        tmp = None
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise
     _fsync_directory(directory)
 
