@@ -84,12 +84,16 @@ def test_quick_table_shows_every_stage_and_method(quick):
 
 
 def test_sgd_beats_random_search_on_test_accuracy(quick):
-    _, _, rows = quick
+    folder, out, rows = quick
     sgd = float(rows_of(rows, "5 SGD")[0]["test_acc"])
     searched = [float(r["test_acc"]) for r in rows_of(rows, "1 random search")]
     assert sgd > 0.85
-    assert float(rows_of(rows, "1 random search")[0]["test_acc"]) < 0.5   # global: near chance
+    assert searched[0] < 0.5   # global: not far above chance (10%)
     assert all(sgd > acc + 0.3 for acc in searched)
+    summary = (f"* random search reached {searched[0]:.1%} (global) and {searched[1]:.1%} "
+               f"(local) test accuracy with 150 data passes each; SGD {sgd:.1%} with 8 data "
+               "passes")
+    assert summary in out and summary in (folder / "journey.md").read_text()
 
 
 def test_sanity_line_compares_the_initial_loss_with_ln_c(quick):
@@ -210,7 +214,7 @@ def test_cifar10_from_a_local_folder(tmp_path):
     assert batch < 20                          # too costly on all 20 training images
     assert float(numeric["data_passes"]) == pytest.approx(int(numeric["loss_evals"]) * batch / 20)
     assert [r["stage"] for r in rows] == STAGE_OF_EACH_ROW
-    assert "5,000 random weights of 30,730, 10,000 loss evaluations" in out
+    assert "1,000 random weights of 30,730, 2,000 loss evaluations" in out
     assert number(out, r"\|\|a - n\|\| / \(\|\|a\|\| \+ \|\|n\|\|\) = (\S+):") < 1e-7
     assert (tmp_path / "out" / "classifier_graph.svg").exists()
 

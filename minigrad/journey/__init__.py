@@ -33,7 +33,7 @@ from .classifier import LOSSES
 from .data import DATASETS
 from .report import format_console, format_markdown, write_csv
 from .runner import Journey, JourneyConfig
-from .stages import STAGES
+from .stages import STAGES, takeaways
 
 __all__ = ["add_arguments", "main", "run_journey", "JourneyConfig", "Journey"]
 
@@ -89,6 +89,8 @@ def run_journey(config: JourneyConfig, out_dir, echo=print) -> Journey:
         stage(journey)
 
     echo("\n" + format_console(journey.rows))
+    for line in takeaways(journey):
+        echo(f"* {line}")
     os.makedirs(out_dir, exist_ok=True)
     written = _write_tables(journey, out_dir)
     by_stage = {}
@@ -122,7 +124,8 @@ def _write_tables(journey: Journey, out_dir) -> list[str]:
     with open(md_path, "w") as fh:
         fh.write(f"`minigrad journey --loss {config.loss} --dataset {config.dataset} --seed "
                  f"{config.seed}{' --quick' if config.quick else ''}`: "
-                 f"{journey.data.description}.\n\n{format_markdown(journey.rows)}\n")
+                 f"{journey.data.description}.\n\n{format_markdown(journey.rows)}\n\n")
+        fh.writelines(f"* {line}\n" for line in takeaways(journey))
     check_path = os.path.join(out_dir, "gradient_check.txt")
     with open(check_path, "w") as fh:
         fh.write(f"{journey.extras['gradient_check']}\n")

@@ -6,7 +6,7 @@ kink, where a difference quotient would straddle it):
 
 * ``gradcheck_sparse``: a few random weights, one line each (numerical, analytic, relative error);
 * the whole gradient, every weight differenced (at most ``max_weights`` of them, drawn at
-  random when W is bigger: 5,000 of CIFAR-10's 30,730), compared as one vector:
+  random when W is bigger, e.g. 5,000 of CIFAR-10's 30,730), compared as one vector:
   ||a - n|| / (||a|| + ||n||). The per-weight form is reported too, but it is not a verdict: a
   weight whose gradient is tiny, say 4e-5, shows a relative error of ~1e-7 from the rounding of
   the difference quotient alone (~1e-11 in float64 with h = 1e-5).

@@ -38,15 +38,16 @@ class Budget:
     sgd_epochs: int         # epochs of mini-batch SGD, and of every optimizer of stage 6
     batch_size: int
     check_samples: int      # training samples the gradient check differentiates over
+    check_weights: int      # weights it differences (all of W when it has no more than this)
     path_steps: int | None  # steps on each optimizer-path surface (None: the surface's own)
 
 
 DEFAULT_BUDGET = Budget(train_limit=10_000, test_limit=2_000, random_steps=1000,
                         numeric_steps=5, numeric_rows=10_000_000, gd_steps=200, sgd_epochs=30,
-                        batch_size=64, check_samples=64, path_steps=None)
+                        batch_size=64, check_samples=64, check_weights=5000, path_steps=None)
 QUICK_BUDGET = Budget(train_limit=500, test_limit=300, random_steps=150, numeric_steps=1,
                       numeric_rows=1_000_000, gd_steps=50, sgd_epochs=8, batch_size=64,
-                      check_samples=64, path_steps=40)
+                      check_samples=16, check_weights=1000, path_steps=40)
 
 
 def largest_eigenvalue(X, iterations: int = 200, rtol: float = 1e-6) -> float:

@@ -14,7 +14,7 @@ from ..optim import SGD, Adagrad, Adam, RMSprop, RandomSearch
 from .check import check_gradient
 from .runner import Journey
 
-__all__ = ["STAGES", "random_search", "numeric_gradient", "analytic_gradient",
+__all__ = ["STAGES", "takeaways", "random_search", "numeric_gradient", "analytic_gradient",
            "gradient_descent", "stochastic_gradient_descent", "beyond_sgd"]
 
 RANDOM, NUMERIC, ANALYTIC, GD, SGD_STAGE, BEYOND = (
@@ -88,7 +88,8 @@ def analytic_gradient(j: Journey) -> None:
                f"by at most {gap:.2g}")
     j.echo("  gradient check (float64, at the initial weights):")
     check = check_gradient(j.W0, j.data.X_train, j.data.y_train, j.config.loss,
-                           samples=j.budget.check_samples, seed=j.config.seed)
+                           samples=j.budget.check_samples, seed=j.config.seed,
+                           max_weights=j.budget.check_weights)
     j.echo(textwrap.indent(str(check), "  "))
     j.extras["gradient_check"] = check
 
@@ -132,6 +133,30 @@ def beyond_sgd(j: Journey) -> None:
         classifier = j.classifier()
         j.run(BEYOND, f"{method}, batch {size}", make([classifier.W]), classifier,
               j.mini_batches(), j.sgd_steps, "backward")
+
+
+def takeaways(j: Journey) -> list[str]:
+    """Three lines reading the table: search vs SGD, numeric vs analytic cost, the best run."""
+    def rows(stage):
+        return [r for r in j.rows if r.stage == stage]
+
+    lines = []
+    searched, sgd = rows(RANDOM), rows(SGD_STAGE)
+    if searched and sgd:
+        found = " and ".join(f"{r.test_acc:.1%} ({r.method.split(',')[0]})" for r in searched)
+        lines.append(f"random search reached {found} test accuracy with "
+                     f"{searched[0].data_passes:,.0f} data passes each; SGD "
+                     f"{sgd[0].test_acc:.1%} with {sgd[0].data_passes:,.3g} data passes")
+    numeric, analytic = rows(NUMERIC), rows(ANALYTIC)
+    if numeric and analytic and numeric[0].steps and analytic[0].seconds > 0:
+        lines.append(f"a numeric-gradient step cost {numeric[0].loss_evals // numeric[0].steps:,}"
+                     f" loss evaluations and was "
+                     f"{numeric[0].seconds_per_step / analytic[0].seconds_per_step:,.0f}x slower "
+                     f"than a backward() step, for the same result")
+    if j.rows:
+        best = max(j.rows, key=lambda r: r.test_acc)
+        lines.append(f"best test accuracy: {best.test_acc:.1%}, {best.stage} ({best.method})")
+    return lines
 
 
 STAGES = (random_search, numeric_gradient, analytic_gradient, gradient_descent,
