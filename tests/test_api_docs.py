@@ -23,7 +23,7 @@ import minigrad as mg
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 API = DOCS / "api.md"
 ROOT_MODULES = ["minigrad", "minigrad.serialization", "minigrad.nn", "minigrad.optim",
-                "minigrad.data", "minigrad.gradcheck", "minigrad.viz"]
+                "minigrad.data", "minigrad.gradcheck", "minigrad.viz", "minigrad.journey"]
 HEADING = re.compile(r"^(#{2,4}) (.*)$", re.M)
 CODE_SPAN = re.compile(r"`([^`]+)`")
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
