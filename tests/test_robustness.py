@@ -140,12 +140,35 @@ def traced_save(obj, path, tracer) -> None:
         sys.settrace(previous)
 
 
-def caused_by_interrupt(error: BaseException | None) -> bool:
-    while error is not None:
-        if isinstance(error, KeyboardInterrupt):
-            return True
+def the_interrupt(error: BaseException | None) -> KeyboardInterrupt | None:
+    """The KeyboardInterrupt behind ``error`` (itself, or what it was raised while handling:
+    zipfile's cleanup may raise a ValueError over the interrupt)."""
+    while error is not None and not isinstance(error, KeyboardInterrupt):
         error = error.__context__
-    return False
+    return error
+
+
+def cleanup_lines(module) -> set:
+    """The lines of ``except`` handlers and ``finally`` blocks in ``module``'s source: code that
+    releases resources, where an interrupt can still leak one (no Python code can close a
+    descriptor in no time)."""
+    lines = set()
+    for node in ast.walk(ast.parse(Path(module.__file__).read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Try):
+            for block in [handler.body for handler in node.handlers] + [node.finalbody]:
+                if block:
+                    lines.update(range(block[0].lineno, block[-1].end_lineno + 1))
+    return lines
+
+
+def landed_in_cleanup(interrupt: KeyboardInterrupt, module, cleanup: set) -> bool:
+    """Whether the innermost line of ``module`` the interrupt passed through is cleanup code."""
+    line, tb = None, interrupt.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == module.__file__:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line in cleanup
 
 
 class Outcome(NamedTuple):
@@ -153,6 +176,7 @@ class Outcome(NamedTuple):
     content: str        # what the path holds afterwards: "old" or "new"
     others: list        # names of the other files left in the folder
     leaked_fds: int     # file descriptors the interrupted save left open
+    in_cleanup: bool    # the interrupt landed in serialization's except/finally code
 
 
 def open_fds() -> int:
@@ -174,19 +198,22 @@ def interrupted_saves(tmp_path_factory) -> list:
         counter = InterruptAt(None)
         traced_save(NEW, path, counter)  # how many lines a save over a file runs
         mg.save(OLD, path)
+        cleanup = cleanup_lines(serialization)
         outcomes = []
         for n in range(1, counter.count + 2):  # the last one runs to the end
             fds = open_fds()
+            interrupted = in_cleanup = False
             try:
                 traced_save(NEW, path, InterruptAt(n))
-                interrupted = False
             except BaseException as error:  # noqa: B036 - the interrupt, or what replaced it
-                # zipfile's cleanup may raise a ValueError over the interrupt; it stays attached
-                assert caused_by_interrupt(error), f"line event {n}: {error!r}"
+                interrupt = the_interrupt(error)
+                assert interrupt is not None, f"line event {n} lost the interrupt: {error!r}"
                 interrupted = True
+                in_cleanup = landed_in_cleanup(interrupt, serialization, cleanup)
+                del interrupt  # its traceback holds the frames, and they the open files
             content = which_content(path)  # fails on a broken file
             others = sorted(p.name for p in folder.iterdir() if p != path)
-            outcomes.append(Outcome(interrupted, content, others, open_fds() - fds))
+            outcomes.append(Outcome(interrupted, content, others, open_fds() - fds, in_cleanup))
             for name in others:  # start the next attempt clean, from the old file
                 (folder / name).unlink()
             if content == "new":
@@ -212,16 +239,13 @@ def test_a_save_interrupted_at_any_line_leaves_the_old_or_the_new_file(interrupt
         assert all(name.startswith(".checkpoint.npz.") for name in outcome.others), outcome
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "minigrad/serialization.py: resources are acquired before the 'try:' that releases them. "
-    "_atomic_write creates the temporary file (_open_temporary) before its try, and os.fdopen "
-    "can be interrupted before the file object owns the fd; _fsync_directory opens the "
-    "directory before its try. An interrupt there leaves a hidden .<name>.<hex>.tmp file "
-    "and/or an open file descriptor; acquire inside the try and release what was acquired"))
 @IGNORE_HALF_MADE_ZIPFILES
 def test_an_interrupted_save_leaves_no_temporary_file_and_no_open_descriptor(interrupted_saves):
+    """Every resource is released, unless the interrupt lands in the releasing code itself."""
+    assert any(o.in_cleanup for o in interrupted_saves)  # the exception below is needed
     for n, outcome in enumerate(interrupted_saves, 1):
-        assert outcome.others == [] and outcome.leaked_fds == 0, f"line event {n}: {outcome}"
+        assert outcome.others == [], f"line event {n}: {outcome}"
+        assert outcome.leaked_fds == 0 or outcome.in_cleanup, f"line event {n}: {outcome}"
 
 
 CHILD = textwrap.dedent("""
