@@ -152,7 +152,7 @@ def takeaways(j: Journey) -> list[str]:
         lines.append(f"a numeric-gradient step cost {numeric[0].loss_evals // numeric[0].steps:,}"
                      f" loss evaluations and was "
                      f"{numeric[0].seconds_per_step / analytic[0].seconds_per_step:,.0f}x slower "
-                     f"than a backward() step, for the same result")
+                     f"than a backward() step, over the same steps")
     if j.rows:
         best = max(j.rows, key=lambda r: r.test_acc)
         lines.append(f"best test accuracy: {best.test_acc:.1%}, {best.stage} ({best.method})")
