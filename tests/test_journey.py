@@ -199,7 +199,7 @@ def test_spiral_is_beyond_a_linear_classifier(tmp_path):
 
 
 def test_cifar10_from_a_local_folder(tmp_path):
-    test_datasets = pytest.importorskip("test_datasets")   # the data tests' file writers
+    import test_datasets   # the data tests' CIFAR-10 file writers (tests/ is on sys.path)
     folder = test_datasets.write_python(tmp_path / "cifar-10-batches-py",
                                         test_datasets.make_batches(seed=1))
     code, out, err = run_cli("--quick", "--dataset", "cifar10", "--data-dir", str(folder),
