@@ -58,12 +58,12 @@ class _GradMode:
 
     def __enter__(self):
         global _grad_enabled
-        self._prev = _grad_enabled
+        self.__dict__.setdefault("_previous", []).append(_grad_enabled)  # re-entrant
         _grad_enabled = self._mode
 
     def __exit__(self, *exc):
         global _grad_enabled
-        _grad_enabled = self._prev
+        _grad_enabled = self._previous.pop()
         return False
 
     def __call__(self, func):
@@ -112,16 +112,17 @@ class detect_anomaly:
 
     def __init__(self, check_nan: bool = True):
         self.check_nan = check_nan
+        self._previous = []
 
     def __enter__(self):
         global _anomaly_enabled
-        self._prev = _anomaly_enabled
+        self._previous.append(_anomaly_enabled)  # a stack: the same object may be re-entered
         _anomaly_enabled = self.check_nan
         return self
 
     def __exit__(self, *exc):
         global _anomaly_enabled
-        _anomaly_enabled = self._prev
+        _anomaly_enabled = self._previous.pop()
         return False
 
 

@@ -180,18 +180,20 @@ def _atomic_write(path: str, write) -> None:
         raise FileNotFoundError(f"save: the directory {directory!r} of {path!r} does not exist")
     if os.path.isdir(path):
         raise IsADirectoryError(f"save: {path!r} is a directory")
-    fd = tmp = None
+    fd = tmp = file = None
     try:
         fd, tmp = _open_temporary(path)
-        with os.fdopen(fd, "wb") as file:
-            fd = None  # the file object owns the descriptor now and closes it
+        file = os.fdopen(fd, "wb")  # from here on the file object owns (and closes) fd
+        with file:
             write(file)
             file.flush()
             os.fsync(file.fileno())
         os.replace(tmp, path)
         tmp = None
     except BaseException:
-        if fd is not None:
+        if file is not None:
+            file.close()  # closing twice is harmless
+        elif fd is not None:
             with contextlib.suppress(OSError):
                 os.close(fd)
         if tmp is not None:

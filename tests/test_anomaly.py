@@ -233,10 +233,6 @@ def test_nested_contexts_restore_each_previous_mode():
     assert not mg.is_anomaly_enabled()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "minigrad/autograd.py, detect_anomaly.__enter__ keeps one previous mode per instance "
-    "(self._prev), so entering the same instance twice overwrites it and the outer exit "
-    "leaves anomaly mode on; keep a stack of previous modes"))
 def test_one_context_object_entered_twice_restores_the_mode():
     context = mg.detect_anomaly()
     try:

@@ -479,3 +479,12 @@ def test_gradient_may_be_a_number_for_a_scalar_output():
     assert x.grad.item() == 12.0
     (g,) = mg.grad(x * x, x, grad_outputs=0.5)
     assert g.item() == 2.0
+
+
+def test_one_no_grad_object_entered_twice_restores_the_mode():
+    context = mg.no_grad()
+    with context:
+        with context:
+            assert not mg.is_grad_enabled()
+        assert not mg.is_grad_enabled()
+    assert mg.is_grad_enabled()
