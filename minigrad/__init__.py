@@ -35,6 +35,19 @@ def log_softmax(x, axis=None, *, dim=None):
     return x.log_softmax(axis, dim=dim)
 
 
+__all__ = [
+    "Tensor", "tensor", "set_default_dtype", "get_default_dtype",
+    "Function", "backward", "grad", "no_grad", "enable_grad", "set_grad_enabled",
+    "is_grad_enabled", "detect_anomaly", "is_anomaly_enabled", "trace_backward",
+    "zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "randn", "rand", "arange",
+    "eye", "linspace", "manual_seed",
+    "abs", "clip", "concatenate", "cat", "stack", "exp", "log", "matmul", "maximum", "minimum",
+    "relu", "sigmoid", "sqrt", "tanh", "where", "softmax", "log_softmax",
+    "AnomalyError", "GradientShapeError", "ShapeError",
+    "float16", "float32", "float64", "int32", "int64", "bool_",
+    "save", "load",
+]
+
 _SUBMODULES = {"nn", "optim", "data", "viz", "gradcheck", "serialization", "journey"}
 
 

@@ -8,6 +8,15 @@ sys.path.insert(0, os.path.dirname(__file__))  # tests/op_specs.py and other tes
 
 import minigrad as mg  # noqa: E402
 
+# The tests multiply small matrices; on a small shared machine a threaded BLAS spends more
+# time handing work between threads than computing (5-50x slower under load). One thread.
+try:
+    from threadpoolctl import threadpool_limits
+except ImportError:  # scikit-learn (the data extra) brings it
+    pass
+else:
+    threadpool_limits(1)
+
 
 @pytest.fixture(autouse=True)
 def _isolate_global_state():
