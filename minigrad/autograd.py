@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
 import traceback
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -178,8 +180,8 @@ class Function:
     rule records a differentiable graph of the gradient.
     """
 
-    __slots__ = ("inputs", "needs_input_grad", "saved", "retained", "created_at", "__weakref__",
-                 "__dict__")
+    __slots__ = ("inputs", "needs_input_grad", "saved", "retained", "seq", "created_at",
+                 "__weakref__", "__dict__")
 
     # ------------------------------------------------------------------ recording
     @classmethod
@@ -210,6 +212,7 @@ class Function:
             ctx.inputs = args
             ctx.needs_input_grad = needs
             ctx.retained = None
+            ctx.seq = _next_seq()
             if kwargs:
                 ctx.kwargs = kwargs  # so the node can be re-run (gradcheck_graph)
             t.requires_grad = True
@@ -267,6 +270,7 @@ class Function:
 
 
 _new_object = object.__new__
+_next_seq = itertools.count().__next__  # creation order of nodes: a topological order
 
 
 def _check_forward(ctx, out):
@@ -332,47 +336,18 @@ def sum_to_shape(g, shape):
     lead = len(gshape) - len(shape)
     if lead < 0:
         raise GradientShapeError(f"gradient of shape {gshape} cannot be summed to shape {shape}")
-    axes = list(range(lead))
+    stretched = []
     for i, n in enumerate(shape):
         m = gshape[lead + i]
         if n == 1 and m != 1:
-            axes.append(lead + i)
+            stretched.append(lead + i)
         elif n != m:
             raise GradientShapeError(
                 f"gradient of shape {gshape} does not broadcast from shape {shape}")
-    if axes:
-        g = g.sum(axis=tuple(axes), keepdims=True)
-    if lead:
-        g = g.reshape(shape)
-    return g
-
-
-def _count_dependencies(roots):
-    """For every node reachable from ``roots``: how many edges bring gradient into it.
-
-    A node runs its backward once all of them have delivered (Kahn's algorithm), so a node
-    reached by several paths sums every contribution first. Iterative: no recursion limit.
-    """
-    deps = dict.fromkeys(roots, 0)
-    stack = list(deps)
-    while stack:
-        fn = stack.pop()
-        inputs = fn.inputs
-        if inputs is None:
-            raise RuntimeError(
-                f"Trying to backward through {fn.name()} a second time: the graph was freed "
-                "by the first backward. Pass retain_graph=True to the first backward() if you "
-                "need to backward through the graph again.")
-        for a in inputs:
-            if isinstance(a, Tensor):
-                parent = a.grad_fn
-                if parent is not None:
-                    if parent in deps:
-                        deps[parent] += 1
-                    else:
-                        deps[parent] = 1
-                        stack.append(parent)
-    return deps
+    if not stretched:  # only new leading axes: summing them away leaves exactly ``shape``
+        return g.sum(axis=tuple(range(lead)))
+    g = g.sum(axis=tuple(range(lead)) + tuple(stretched), keepdims=True)
+    return g.reshape(shape) if lead else g
 
 
 def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None):
@@ -383,12 +358,18 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
     """
     global _grad_enabled
     grads = {}  # node or leaf Tensor -> gradient accumulated so far
+    # Nodes waiting to run, most recently created first. A node is created after every node
+    # that feeds it, so by the time it is popped, every gradient it will receive is summed.
+    heap = []
     for t, g in zip(roots, root_grads):
-        key = t.grad_fn if t.grad_fn is not None else t
-        grads[key] = grads[key] + g if key in grads else g
-    root_fns = list(dict.fromkeys(t.grad_fn for t in roots if t.grad_fn is not None))
-    deps = _count_dependencies(root_fns)
-    ready = [fn for fn in root_fns if deps[fn] == 0]
+        fn = t.grad_fn
+        key = t if fn is None else fn
+        if key in grads:
+            grads[key] = grads[key] + g
+        else:
+            grads[key] = g
+            if fn is not None:
+                heappush(heap, (-fn.seq, fn))
     anomaly = _anomaly_enabled
     prev_mode = _grad_enabled
     _grad_enabled = create_graph
@@ -397,15 +378,15 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        while ready:
-            fn = ready.pop()
-            g = grads.pop(fn, None)
-            if g is None:  # no gradient reached this node: it only passes the turn on
-                _release(fn.inputs, deps, ready)
-                if not retain_graph:
-                    fn.inputs = None
-                    fn.saved = None
-                continue
+        while heap:
+            fn = heappop(heap)[1]
+            g = grads.pop(fn)
+            inputs = fn.inputs
+            if inputs is None:
+                raise RuntimeError(
+                    f"Trying to backward through {fn.name()} a second time: the graph was "
+                    "freed by the first backward. Pass retain_graph=True to the first "
+                    "backward() if you need to backward through the graph again.")
             if fn.retained is not None:
                 t = fn.retained()
                 if t is not None:
@@ -413,7 +394,6 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
             if capture is not None and fn in capture:
                 capture[fn] = g
             in_grads = fn.backward(fn, g)
-            inputs = fn.inputs
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
             if len(in_grads) != len(inputs):
@@ -423,15 +403,7 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
             if trace is not None:
                 trace(fn, g, in_grads)
             for a, ig in zip(inputs, in_grads):
-                if not isinstance(a, Tensor):
-                    continue
-                parent = a.grad_fn
-                if parent is not None:
-                    n = deps[parent] - 1
-                    deps[parent] = n
-                    if n == 0:
-                        ready.append(parent)
-                if ig is None or not a.requires_grad:
+                if ig is None or not isinstance(a, Tensor) or not a.requires_grad:
                     continue
                 data = a.data
                 try:
@@ -454,9 +426,15 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
                         f"{fn.name()}.backward produced a non-finite gradient (nan or inf) for "
                         f"an input of shape {data.shape}; the {fn.name()} was created at "
                         f"{getattr(fn, 'created_at', '<unknown>')}")
+                parent = a.grad_fn
                 key = a if parent is None else parent
                 prev = grads.get(key)
-                grads[key] = ig if prev is None else prev + ig
+                if prev is None:
+                    grads[key] = ig
+                    if parent is not None:
+                        heappush(heap, (-parent.seq, parent))
+                else:
+                    grads[key] = prev + ig
             if not retain_graph:
                 fn.inputs = None
                 fn.saved = None
@@ -464,7 +442,7 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
         _grad_enabled = prev_mode
         if gc_was_enabled:
             gc.enable()
-    # what is left in ``grads`` belongs to leaves (nodes that received nothing never ran)
+    # what is left in ``grads`` belongs to leaves
     if capture is not None:
         for key, g in grads.items():
             if key in capture:
@@ -480,18 +458,11 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
         for _, g in leaves:
             (shared if id(g) in seen else seen).add(id(g))
     for key, g in leaves:
+        if key.data.dtype.kind != "f":  # requires_grad was set on an integer tensor by hand
+            raise TypeError(f"only floating point tensors can require gradients, got a leaf of "
+                            f"dtype {key.data.dtype}")
         key._accumulate_grad(g, owned=not create_graph and id(g) not in shared
-                             and g.base is None)
-
-
-def _release(inputs, deps, ready):
-    """Count one delivered edge for each parent node of ``inputs``; queue those now complete."""
-    for a in inputs:
-        if isinstance(a, Tensor) and a.grad_fn is not None:
-            parent = a.grad_fn
-            deps[parent] -= 1
-            if deps[parent] == 0:
-                ready.append(parent)
+                             and g.base is None and g.flags.writeable)
 
 
 def _root_grads(outputs, grad_outputs, create_graph):

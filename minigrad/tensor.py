@@ -251,13 +251,11 @@ class Tensor:
 
         ``owned`` says that nothing else holds the array ``g``, so it may be adopted as is.
         """
-        if self.data.dtype.kind != "f":
-            _check_requires_grad(self.data)
         if isinstance(g, Tensor):
             self.grad = g if self.grad is None else self.grad + g
         elif self.grad is not None:
             self.grad = Tensor._make(self.grad.data + g, None)
-        elif owned and g.flags.writeable:
+        elif owned:
             self.grad = Tensor._make(g, None)
         else:
             self.grad = Tensor._make(np.array(g, dtype=self.data.dtype, copy=True), None)
