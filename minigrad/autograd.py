@@ -5,8 +5,10 @@ to (``inputs``) and whatever its ``forward`` saved; a Tensor points at the node 
 (``grad_fn``). A node never holds its output, so the graph has no reference cycles and memory is
 freed as soon as the last Tensor of a graph goes away.
 
-The engine walks the graph once, iteratively (a chain of a million nodes needs no recursion),
-in reverse topological order, and:
+The engine walks the graph once, iteratively (a chain of a million nodes needs no recursion).
+Every node gets a sequence number when it is created, and a node is always created after the
+nodes that feed it; so running the reached nodes from the newest to the oldest (a heap) is a
+reverse topological order, found without a separate pass over the graph. The engine:
 
 * calls each node's ``backward`` once, with the sum of every gradient that flowed into it
   (gradients accumulate at fan-out);
