@@ -6,6 +6,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bench_classifier  # noqa: E402
 import bench_depth  # noqa: E402
+import bench_gradcheck  # noqa: E402
 import bench_memory  # noqa: E402
 import bench_overhead  # noqa: E402
 import bench_training  # noqa: E402
@@ -16,3 +17,4 @@ if __name__ == "__main__":
     bench_training.main([])
     bench_memory.main([])
     bench_depth.main()
+    bench_gradcheck.main([])
