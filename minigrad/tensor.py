@@ -457,12 +457,19 @@ class Tensor:
     def __getitem__(self, index):
         return GetItem.apply(self, _index_arg(index))
 
-    def __setitem__(self, index, value):
-        from .autograd import is_grad_enabled
-        if self.requires_grad and is_grad_enabled():
+    # ------------------------------------------------------------------ in place
+    # In-place changes are not recorded. They are allowed where they cannot corrupt a gradient
+    # silently: on tensors that do not require grad, or under mg.no_grad() (parameter updates:
+    # ``with mg.no_grad(): w -= lr * w.grad``).
+    def _check_inplace(self, op: str) -> None:
+        if self.requires_grad and _autograd.is_grad_enabled():
             raise RuntimeError(
-                "in-place assignment to a tensor that requires grad would silently change "
-                "recorded values; do it under mg.no_grad() or on .data")
+                f"{op}: an in-place change of a tensor that requires grad would silently change "
+                "values the graph recorded; do it under mg.no_grad() (e.g. a parameter update) "
+                "or on .data")
+
+    def __setitem__(self, index, value):
+        self._check_inplace("setitem")
         value = value.data if isinstance(value, Tensor) else value
         try:
             self.data[_index_arg(index)] = value
@@ -471,6 +478,51 @@ class Tensor:
                              f"index {index!r} of a tensor of shape {self.shape} ({exc})") from None
         except IndexError as exc:
             raise IndexError(f"setitem: {exc} (tensor of shape {self.shape})") from None
+
+    def _update(self, op: str, ufunc, other) -> "Tensor":
+        """self = ufunc(self, other), in place: the result must keep self's shape and dtype."""
+        self._check_inplace(op)
+        other = other.data if isinstance(other, Tensor) else other
+        try:
+            ufunc(self.data, other, out=self.data, casting="same_kind")
+        except ValueError as exc:
+            raise ShapeError(f"{op}: a value of shape {np.shape(other)} cannot update a tensor "
+                             f"of shape {self.shape} in place ({exc})") from None
+        except TypeError as exc:
+            raise TypeError(f"{op}: {exc} (tensor of dtype {self.dtype})") from None
+        return self
+
+    def add_(self, other): return self._update("add_", np.add, other)
+    def sub_(self, other): return self._update("sub_", np.subtract, other)
+    def mul_(self, other): return self._update("mul_", np.multiply, other)
+    def div_(self, other): return self._update("div_", np.true_divide, other)
+
+    # ``t += x``: in place where allowed; on a non-leaf that is part of a graph it is recorded
+    # as ``t = t + x`` instead (the graph keeps the old value), as PyTorch records it.
+    def __iadd__(self, other): return self + other if self._recorded() else self.add_(other)
+    def __isub__(self, other): return self - other if self._recorded() else self.sub_(other)
+    def __imul__(self, other): return self * other if self._recorded() else self.mul_(other)
+    def __itruediv__(self, other):
+        return self / other if self._recorded() else self.div_(other)
+
+    def _recorded(self) -> bool:
+        return self.grad_fn is not None and _autograd.is_grad_enabled()
+
+    def zero_(self) -> "Tensor":
+        """Set every element to 0, in place (``w.grad.zero_()``)."""
+        self._check_inplace("zero_")
+        self.data[...] = 0
+        return self
+
+    def fill_(self, value) -> "Tensor":
+        self._check_inplace("fill_")
+        self.data[...] = value
+        return self
+
+    def copy_(self, src) -> "Tensor":
+        """Copy ``src`` (broadcast to this shape) into this tensor, in place."""
+        return self._update("copy_", lambda a, b, out, casting: np.copyto(out, b, casting),
+                            src)
 
 
 _trace_module = None  # minigrad.trace, once something imported it (then tracing may be active)

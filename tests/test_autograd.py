@@ -488,3 +488,37 @@ def test_one_no_grad_object_entered_twice_restores_the_mode():
             assert not mg.is_grad_enabled()
         assert not mg.is_grad_enabled()
     assert mg.is_grad_enabled()
+
+
+def test_in_place_updates_under_no_grad_keep_the_parameter():
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    same = w
+    with mg.no_grad():
+        w -= 0.25 * w.grad
+    assert w is same and w.requires_grad and w.is_leaf
+    np.testing.assert_array_equal(w.data, [0.5, 1.0])
+    w.grad.zero_()
+    np.testing.assert_array_equal(w.grad.data, [0.0, 0.0])
+    with pytest.raises(RuntimeError, match="sub_.*requires grad.*no_grad"):
+        w -= 1.0
+    np.testing.assert_array_equal(w.data, [0.5, 1.0])
+    t = mg.zeros(2, 3)
+    t += mg.ones(3)  # broadcasting into the tensor's own shape is fine
+    assert t.data.sum() == 6
+    with pytest.raises(mg.ShapeError, match=r"add_.*\(2, 3\).*\(3,\)"):
+        mg.zeros(3).add_(mg.ones((2, 3)))
+    i = mg.tensor([1, 2])
+    with pytest.raises(TypeError, match="mul_"):
+        i *= 0.5  # float into an int tensor
+    np.testing.assert_array_equal(i.data, [1, 2])
+    assert mg.zeros(2).copy_(mg.tensor([3.0, 4.0])).data.tolist() == [3.0, 4.0]
+    assert mg.zeros(2).fill_(7.0).data.tolist() == [7.0, 7.0]
+
+
+def test_augmented_assignment_on_a_graph_tensor_is_recorded():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    total = x * 2
+    total += x * x  # a non-leaf: recorded as total = total + x * x
+    total.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [4.0, 6.0])
