@@ -14,8 +14,8 @@ import numpy as np
 from .tensor import Tensor, tensor, set_default_dtype, get_default_dtype  # noqa: I001
 from .autograd import (Function, backward, detect_anomaly, enable_grad, grad,
                        is_anomaly_enabled, is_grad_enabled, no_grad, set_grad_enabled)
-from .creation import (arange, eye, full, full_like, linspace, ones, ones_like, rand, randn,
-                       zeros, zeros_like)
+from .creation import (arange, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
+                       randn, zeros, zeros_like)
 from .errors import AnomalyError, GradientShapeError, ShapeError
 from .ops import (abs, clip, concatenate, exp, log, matmul, maximum, minimum, relu, sigmoid,
                   sqrt, stack, tanh, where)
@@ -39,7 +39,7 @@ __all__ = [
     "Tensor", "tensor", "set_default_dtype", "get_default_dtype",
     "Function", "backward", "grad", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "detect_anomaly", "is_anomaly_enabled", "trace_backward",
-    "zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "randn", "rand", "arange",
+    "from_numpy", "zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "randn", "rand", "arange",
     "eye", "linspace", "manual_seed",
     "abs", "clip", "concatenate", "cat", "stack", "exp", "log", "matmul", "maximum", "minimum",
     "relu", "sigmoid", "sqrt", "tanh", "where", "softmax", "log_softmax",

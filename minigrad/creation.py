@@ -4,7 +4,7 @@ import numpy as np
 from .random import default_generator
 from .tensor import Tensor, get_default_dtype
 
-__all__ = ["zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "randn", "rand",
+__all__ = ["from_numpy", "zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "randn", "rand",
            "arange", "eye", "linspace"]
 
 
@@ -21,6 +21,14 @@ def _shape(shape, factory):
 
 def _leaf(arr, requires_grad, name=None):
     return Tensor(arr, requires_grad=requires_grad, name=name)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor that shares memory with ``array`` (no copy; its dtype kept), like
+    ``torch.from_numpy``: writing into one changes the other."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
+    return Tensor(array)
 
 
 def zeros(*shape, dtype=None, requires_grad=False):

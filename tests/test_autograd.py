@@ -522,3 +522,12 @@ def test_augmented_assignment_on_a_graph_tensor_is_recorded():
     total += x * x  # a non-leaf: recorded as total = total + x * x
     total.sum().backward()
     np.testing.assert_array_equal(x.grad.data, [4.0, 6.0])
+
+
+def test_from_numpy_shares_memory():
+    a = np.zeros(3, dtype=np.float32)
+    t = mg.from_numpy(a)
+    a[0] = 5
+    assert t.data[0] == 5 and t.dtype == np.float32
+    with pytest.raises(TypeError, match="from_numpy.*list"):
+        mg.from_numpy([1.0])
