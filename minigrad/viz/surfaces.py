@@ -132,7 +132,7 @@ def _lrs(sgd, momentum, nesterov, adagrad, rmsprop, adam) -> dict:
 SURFACES = {s.name: s for s in [
     Surface("ravine", ravine, window=((-11, 11), (-1.5, 1.5)), start=(-10.0, 1.0),
             minimum=(0.0, 0.0), lrs=_lrs(0.0185, 0.0185, 0.01, 1.0, 0.1, 0.3), steps=300,
-            lesson="a narrow valley: SGD zig-zags across it, momentum rolls along it"),
+            lesson="a narrow valley: SGD zig-zags across it, momentum gathers speed along it"),
     Surface("saddle", saddle, window=((-2, 2), (-2, 2)), start=(1.8, 0.01),
             minimum=None, lrs=_lrs(0.05, 0.05, 0.05, 0.5, 0.05, 0.05), steps=50,
             lesson="a saddle point: from near its axis SGD stalls before escaping"),
