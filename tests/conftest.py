@@ -7,6 +7,13 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))  # tests/op_specs.py and other test helpers
 
 import minigrad as mg  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# CI runs the property tests on a fixed sequence of examples (no flakiness between runs);
+# locally hypothesis explores new examples each run and remembers failures in .hypothesis/.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 # The tests multiply small matrices; on a small shared machine a threaded BLAS spends more
 # time handing work between threads than computing (5-50x slower under load). One thread.
