@@ -3,6 +3,15 @@ import gc
 import statistics
 import time
 
+# One BLAS thread for numpy, as for torch below: on a small shared machine threads add more
+# noise than speed, and both sides of every ratio then run under the same conditions.
+try:
+    from threadpoolctl import threadpool_limits
+except ImportError:
+    pass
+else:
+    threadpool_limits(1)
+
 
 def median_time(fn, repeats=7, warmup=2, number=1):
     """Median wall time of ``fn()`` in seconds over ``repeats`` runs of ``number`` calls each.
@@ -24,6 +33,28 @@ def median_time(fn, repeats=7, warmup=2, number=1):
         if gc_was_enabled:
             gc.enable()
     return statistics.median(times)
+
+
+def interleaved_medians(fns, repeats=7, warmup=1, number=1):
+    """Median seconds per call of each function in ``fns``, timed in turns (a, b, a, b, ...)
+    so that a slow spell of a shared machine hits every contender alike."""
+    for fn in fns:
+        for _ in range(warmup):
+            fn()
+    times = [[] for _ in fns]
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(repeats):
+            for fn, bucket in zip(fns, times):
+                t0 = time.perf_counter()
+                for _ in range(number):
+                    fn()
+                bucket.append((time.perf_counter() - t0) / number)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return [statistics.median(bucket) for bucket in times]
 
 
 def format_seconds(seconds):

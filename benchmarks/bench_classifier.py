@@ -8,7 +8,7 @@ import numpy as np
 
 import minigrad as mg
 import minigrad.nn.functional as F
-from _timing import median_time, report, try_import_torch
+from _timing import interleaved_medians, median_time, report, try_import_torch
 
 N, D, C = 4096, 3073, 10
 rng = np.random.default_rng(0)
@@ -61,8 +61,7 @@ def main():
         np.testing.assert_allclose(loss, ref_loss, rtol=1e-4)
         np.testing.assert_allclose(grad, ref_grad, rtol=1e-3, atol=1e-6)
         assert grad.dtype == np.float32
-        t_np = median_time(lambda: np_fn(W0), repeats=9)
-        t_mg = median_time(run, repeats=9)
+        t_np, t_mg = interleaved_medians([lambda: np_fn(W0), run], repeats=9)
         rows += [(f"{name}: numpy forward + analytic backward", t_np, 1.0),
                  (f"{name}: minigrad forward + backward()", t_mg, t_mg / t_np)]
         torch = try_import_torch()

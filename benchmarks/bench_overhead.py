@@ -6,7 +6,7 @@ Run: python benchmarks/bench_overhead.py
 import numpy as np
 
 import minigrad as mg
-from _timing import median_time, report, try_import_torch
+from _timing import interleaved_medians, median_time, report, try_import_torch
 
 N_OPS = 1000
 rng = np.random.default_rng(0)
@@ -39,9 +39,8 @@ def minigrad_forward_backward():
 
 def main():
     ops = (N_OPS // 3) * 3
-    t_np = median_time(numpy_forward, repeats=15) / ops
-    t_mg_f = median_time(minigrad_forward, repeats=15) / ops
-    t_mg = median_time(minigrad_forward_backward, repeats=15) / ops
+    t_np, t_mg_f, t_mg = (t / ops for t in interleaved_medians(
+        [numpy_forward, minigrad_forward, minigrad_forward_backward], repeats=21))
     rows = [("numpy forward only (per op)", t_np, 1.0),
             ("minigrad forward only (per op)", t_mg_f, t_mg_f / t_np),
             ("minigrad forward + backward (per op)", t_mg, t_mg / t_np)]

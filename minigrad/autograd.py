@@ -346,10 +346,15 @@ def sum_to_shape(g, shape):
         elif n != m:
             raise GradientShapeError(
                 f"gradient of shape {gshape} does not broadcast from shape {shape}")
+    total = np.add.reduce if type(g) is np.ndarray else _tensor_sum  # the ufunc: no wrapper
     if not stretched:  # only new leading axes: summing them away leaves exactly ``shape``
-        return g.sum(axis=tuple(range(lead)))
-    g = g.sum(axis=tuple(range(lead)) + tuple(stretched), keepdims=True)
+        return total(g, axis=tuple(range(lead)))
+    g = total(g, axis=tuple(range(lead)) + tuple(stretched), keepdims=True)
     return g.reshape(shape) if lead else g
+
+
+def _tensor_sum(g, axis, keepdims=False):
+    return g.sum(axis=axis, keepdims=keepdims)
 
 
 def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None):
@@ -483,7 +488,8 @@ def _root_grads(outputs, grad_outputs, create_graph):
                     f"grad can be implicitly created only for scalar outputs, but the output "
                     f"has shape {t.shape}: pass gradient= (a Tensor or array of shape "
                     f"{t.shape}, usually ones) to backward()")
-            g = np.ones(t.data.shape, dtype=t.data.dtype)
+            g = np.array(1, dtype=t.data.dtype) if t.data.ndim == 0 else \
+                np.ones(t.data.shape, dtype=t.data.dtype)
         else:
             if isinstance(g, Tensor):
                 g = g if create_graph else g.data

@@ -16,10 +16,11 @@ __all__ = ["CrossEntropy", "MulticlassHinge"]
 
 def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray:
     """Per-sample losses (N,) -> their mean, sum, or themselves ('none')."""
+    # np.add.reduce: the ufunc itself, without ndarray.sum/mean's Python-level wrappers
     if reduction == "mean":
-        return np.asarray(losses.mean())
+        return np.asarray(np.add.reduce(losses) / losses.shape[0])
     if reduction == "sum":
-        return np.asarray(losses.sum())
+        return np.asarray(np.add.reduce(losses))
     return losses
 
 

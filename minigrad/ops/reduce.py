@@ -12,7 +12,7 @@ class Sum(Function):
     def forward(ctx, x, axis, keepdims):
         ctx.in_shape = x.shape
         ctx.k_shape = keepdims_shape(x.shape, normalize_axis(axis, x.ndim))
-        return np.asarray(x.sum(axis=axis, keepdims=keepdims))
+        return np.asarray(np.add.reduce(x, axis=axis, keepdims=keepdims))
 
     @staticmethod
     def backward(ctx, g):
@@ -28,7 +28,8 @@ class Mean(Function):
         ctx.in_shape = x.shape
         ctx.k_shape = keepdims_shape(x.shape, axes)
         ctx.count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
-        return np.asarray(x.mean(axis=axis, keepdims=keepdims))
+        total = np.add.reduce(x, axis=axis, keepdims=keepdims)
+        return np.asarray(total / ctx.count)  # ints divide into float64, like np.mean
 
     @staticmethod
     def backward(ctx, g):
