@@ -18,21 +18,7 @@ def median_time(fn, repeats=7, warmup=2, number=1):
 
     The cyclic garbage collector is paused while timing, as ``timeit`` does.
     """
-    for _ in range(warmup):
-        fn()
-    times = []
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            for _ in range(number):
-                fn()
-            times.append((time.perf_counter() - t0) / number)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    return statistics.median(times)
+    return interleaved_medians([fn], repeats=repeats, warmup=warmup, number=number)[0]
 
 
 def interleaved_medians(fns, repeats=7, warmup=1, number=1):
