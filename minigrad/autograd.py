@@ -27,6 +27,7 @@ import functools
 import gc
 import itertools
 import traceback
+from contextvars import ContextVar
 from heapq import heappop, heappush
 
 import numpy as np
@@ -41,18 +42,22 @@ __all__ = [
 
 # --------------------------------------------------------------------------- grad modes
 
-_grad_enabled = True
-_anomaly_enabled = False
+# The modes are context variables: per thread (and per asyncio task), as grad mode is per
+# thread in PyTorch. ``no_grad()`` in one thread does not stop another thread's recording.
+_grad_mode = ContextVar("minigrad_grad_enabled", default=True)
+_anomaly_mode = ContextVar("minigrad_anomaly_enabled", default=False)
+_grad_enabled = _grad_mode.get        # bound methods: one C call per op
+_anomaly_enabled = _anomaly_mode.get
 
 
 def is_grad_enabled() -> bool:
     """True when ops record the graph (the default); False inside ``no_grad()``."""
-    return _grad_enabled
+    return _grad_mode.get()
 
 
 def is_anomaly_enabled() -> bool:
     """True inside ``detect_anomaly()``."""
-    return _anomaly_enabled
+    return _anomaly_mode.get()
 
 
 class _GradMode:
@@ -61,13 +66,10 @@ class _GradMode:
     _mode = True
 
     def __enter__(self):
-        global _grad_enabled
-        self.__dict__.setdefault("_previous", []).append(_grad_enabled)  # re-entrant
-        _grad_enabled = self._mode
+        self.__dict__.setdefault("_tokens", []).append(_grad_mode.set(self._mode))  # re-entrant
 
     def __exit__(self, *exc):
-        global _grad_enabled
-        _grad_enabled = self._previous.pop()
+        _grad_mode.reset(self._tokens.pop())
         return False
 
     def __call__(self, func):
@@ -116,17 +118,14 @@ class detect_anomaly:
 
     def __init__(self, check_nan: bool = True):
         self.check_nan = check_nan
-        self._previous = []
+        self._tokens = []
 
     def __enter__(self):
-        global _anomaly_enabled
-        self._previous.append(_anomaly_enabled)  # a stack: the same object may be re-entered
-        _anomaly_enabled = self.check_nan
+        self._tokens.append(_anomaly_mode.set(self.check_nan))  # the object may be re-entered
         return self
 
     def __exit__(self, *exc):
-        global _anomaly_enabled
-        _anomaly_enabled = self._previous.pop()
+        _anomaly_mode.reset(self._tokens.pop())
         return False
 
 
@@ -210,7 +209,7 @@ class Function:
         t.data = out
         t.grad = None
         t.name = None
-        if requires and _grad_enabled:
+        if requires and _grad_enabled():
             ctx.inputs = args
             ctx.needs_input_grad = needs
             ctx.retained = None
@@ -222,7 +221,7 @@ class Function:
         else:
             t.requires_grad = False
             t.grad_fn = None
-        if _anomaly_enabled:
+        if _anomaly_enabled():
             _check_forward(ctx, t)
         return t
 
@@ -248,7 +247,7 @@ class Function:
                 f"Trying to backward through {self.name()} a second time, but its saved values "
                 "were freed after the first backward. Pass retain_graph=True to the first "
                 "backward() if you need to backward through the graph again.")
-        if not _grad_enabled:
+        if not _grad_enabled():
             return saved
         return tuple(self._as_tensor(s) for s in saved)
 
@@ -363,7 +362,6 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
     Leaves accumulate into ``.grad`` unless ``capture`` is given: a dict mapping each key
     (a leaf Tensor or a node) to None, filled with the total gradient that reaches it.
     """
-    global _grad_enabled
     grads = {}  # node or leaf Tensor -> gradient accumulated so far
     # Nodes waiting to run, most recently created first. A node is created after every node
     # that feeds it, so by the time it is popped, every gradient it will receive is summed.
@@ -377,9 +375,8 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
             grads[key] = g
             if fn is not None:
                 heappush(heap, (-fn.seq, fn))
-    anomaly = _anomaly_enabled
-    prev_mode = _grad_enabled
-    _grad_enabled = create_graph
+    anomaly = _anomaly_enabled()
+    mode_token = _grad_mode.set(create_graph)
     # The walk makes no reference cycles, so the cyclic collector has nothing to find here;
     # pausing it keeps it from re-scanning a large live graph during backward.
     gc_was_enabled = gc.isenabled()
@@ -446,7 +443,7 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
                 fn.inputs = None
                 fn.saved = None
     finally:
-        _grad_enabled = prev_mode
+        _grad_mode.reset(mode_token)
         if gc_was_enabled:
             gc.enable()
     # what is left in ``grads`` belongs to leaves

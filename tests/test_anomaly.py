@@ -241,7 +241,7 @@ def test_one_context_object_entered_twice_restores_the_mode():
                 pass
         assert not mg.is_anomaly_enabled()
     finally:
-        mg.autograd._anomaly_enabled = False  # do not leak the mode into other tests
+        mg.autograd._anomaly_mode.set(False)  # do not leak the mode into other tests
 
 
 def test_anomaly_mode_does_not_change_finite_results():

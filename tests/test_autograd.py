@@ -531,3 +531,25 @@ def test_from_numpy_shares_memory():
     assert t.data[0] == 5 and t.dtype == np.float32
     with pytest.raises(TypeError, match="from_numpy.*list"):
         mg.from_numpy([1.0])
+
+
+def test_grad_mode_is_per_thread():
+    import threading
+    seen = {}
+    inside = threading.Event()
+    release = threading.Event()
+
+    def other_thread():
+        with mg.no_grad():
+            inside.set()
+            release.wait(5)
+            seen["other"] = mg.is_grad_enabled()
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    inside.wait(5)
+    x = mg.tensor(1.0, requires_grad=True)
+    y = x * 2  # recorded here although the other thread is inside no_grad()
+    release.set()
+    worker.join()
+    assert y.requires_grad and mg.is_grad_enabled() and seen["other"] is False
