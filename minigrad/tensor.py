@@ -237,12 +237,10 @@ class Tensor:
         recorded (for gradients of gradients). ``trace=True`` (or a ``Tracer``, or being inside
         ``mg.trace_backward()``) prints each chain-rule step.
         """
-        tracer = None
         if trace:
-            from .trace import Tracer
-            tracer = trace if callable(trace) else Tracer()
-        elif _trace_module is not None:  # inside mg.trace_backward()
-            tracer = _trace_module.active_tracer()
+            tracer = trace if callable(trace) else _trace.Tracer()
+        else:
+            tracer = _trace.active_tracer()  # None outside mg.trace_backward()
         _autograd.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
                            trace=tracer)
 
@@ -525,9 +523,6 @@ class Tensor:
                             src)
 
 
-_trace_module = None  # minigrad.trace, once something imported it (then tracing may be active)
-
-
 def _compare(ufunc, a, b):
     return Tensor._make(ufunc(a.data if isinstance(a, Tensor) else a,
                               b.data if isinstance(b, Tensor) else b), None)
@@ -543,6 +538,7 @@ def tensor(data, requires_grad: bool = False, dtype=None, name: str | None = Non
 
 # The engine and the op classes are imported last: they import Tensor from this module.
 from . import autograd as _autograd  # noqa: E402
+from . import trace as _trace  # noqa: E402
 from .ops import (  # noqa: E402
     Abs, Add, BroadcastTo, Cast, Clip, Div, Exp, GetItem, Log, LogSoftmax, MatMul, Max, Mean,
     Min, Mul, Neg, Pow, Relu, Reshape, Sigmoid, Softmax, Sqrt, Sub, Sum, Tanh, Transpose,

@@ -242,7 +242,6 @@ class trace_backward:  # noqa: N801 - a context manager named like mg.no_grad
         self.tracer = Tracer(file=file, quiet=quiet)
 
     def __enter__(self) -> "Tracer":
-        sys.modules["minigrad.tensor"]._trace_module = sys.modules[__name__]
         _active_tracers.append(self.tracer)
         return self.tracer
 

@@ -228,12 +228,13 @@ class Clip(Function):
 class _Extremum2(Function):
     """Shared backward of maximum/minimum: the winner takes the gradient, ties split it 1/2-1/2."""
 
-    pick = None  # np.greater for maximum, np.less for minimum
+    pick = None     # np.greater for maximum, np.less for minimum: does x win?
+    combine = None  # np.maximum or np.minimum
 
     @classmethod
     def forward(cls, ctx, x, y):
         ctx.save_for_backward(x, y)
-        return (np.maximum if cls.pick is np.greater else np.minimum)(x, y)
+        return cls.combine(x, y)
 
     @classmethod
     def backward(cls, ctx, g):
@@ -251,13 +252,13 @@ class _Extremum2(Function):
 class Maximum(_Extremum2):
     """f(x, y) = max(x, y) elementwise;  df/dx = [x > y] (+1/2 on ties), df/dy likewise."""
 
-    pick = np.greater
+    pick, combine = np.greater, staticmethod(np.maximum)
 
 
 class Minimum(_Extremum2):
     """f(x, y) = min(x, y) elementwise;  df/dx = [x < y] (+1/2 on ties), df/dy likewise."""
 
-    pick = np.less
+    pick, combine = np.less, staticmethod(np.minimum)
 
 
 class Where(Function):
