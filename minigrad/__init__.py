@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 import numpy as np
 
 from .tensor import Tensor, tensor, set_default_dtype, get_default_dtype  # noqa: I001
-from .autograd import (Function, backward, detect_anomaly, enable_grad, grad,
+from .autograd import (Function, UfuncFunction, backward, detect_anomaly, enable_grad, grad,
                        is_anomaly_enabled, is_grad_enabled, no_grad, set_grad_enabled)
 from .creation import (arange, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
                        randn, zeros, zeros_like)
@@ -37,7 +37,7 @@ def log_softmax(x, axis=None, *, dim=None):
 
 __all__ = [
     "Tensor", "tensor", "set_default_dtype", "get_default_dtype",
-    "Function", "backward", "grad", "no_grad", "enable_grad", "set_grad_enabled",
+    "Function", "UfuncFunction", "backward", "grad", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "detect_anomaly", "is_anomaly_enabled", "trace_backward",
     "from_numpy", "zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "randn", "rand", "arange",
     "eye", "linspace", "manual_seed",

@@ -272,6 +272,73 @@ class Function:
 
 _new_object = object.__new__
 _next_seq = itertools.count().__next__  # creation order of nodes: a topological order
+_UNARY = object()  # the missing second argument of a one-input ufunc
+
+
+def apply_ufunc(cls, x, y=_UNARY):
+    """``cls.apply(x[, y])`` of a ``UfuncFunction`` ``cls``. The Tensor operators call it
+    directly: binding a classmethod per op costs a fifth of a small multiply."""
+    xd, nx = (x.data, x.requires_grad) if isinstance(x, Tensor) else (x, False)
+    if y is _UNARY:
+        args = (x,)
+        raw = (xd,)
+        needs = (nx,)
+    else:
+        yd, ny = (y.data, y.requires_grad) if isinstance(y, Tensor) else (y, False)
+        args = (x, y)
+        raw = (xd, yd)
+        needs = (nx, ny)
+        nx = nx or ny
+    try:
+        out = cls.ufunc(*raw)
+    except (ValueError, TypeError) as exc:
+        raise _op_error(cls, args, exc) from None
+    if out.__class__ is not np.ndarray:
+        out = _as_output(cls, out)
+    t = _new_object(Tensor)
+    t.data = out
+    t.grad = None
+    t.name = None
+    if nx and _grad_enabled():
+        ctx = _new_object(cls)
+        ctx.inputs = args
+        ctx.needs_input_grad = needs
+        saves = cls.saves
+        ctx.saved = raw if saves == "inputs" else (out,) if saves == "output" else ()
+        ctx.retained = None
+        ctx.seq = _next_seq()
+        t.requires_grad = True
+        t.grad_fn = ctx
+    else:
+        ctx = cls
+        t.requires_grad = False
+        t.grad_fn = None
+    if _anomaly_enabled():
+        _check_forward(ctx, t)
+    return t
+
+
+class UfuncFunction(Function):
+    """An elementwise op that is one numpy ufunc, e.g. ``Mul``: ``ufunc = np.multiply``.
+
+    ``saves`` says what its ``backward`` reads: ``"inputs"``, ``"output"`` or ``""``. Such an op
+    is recorded without a Python ``forward`` call, and its node is only made when it is
+    recorded: on a small tensor the dispatch costs more than the arithmetic (the overhead
+    benchmark). ``forward`` still exists, so a node re-runs like any other.
+    """
+
+    __slots__ = ()
+    ufunc = None
+    saves = ""
+
+    @staticmethod
+    def forward(ctx, x, y=_UNARY):
+        xs = (x,) if y is _UNARY else (x, y)
+        out = ctx.ufunc(*xs)
+        ctx.saved = xs if ctx.saves == "inputs" else (out,) if ctx.saves == "output" else ()
+        return out
+
+    apply = classmethod(apply_ufunc)
 
 
 def _check_forward(ctx, out):
@@ -406,8 +473,8 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
                     f"{len(inputs)} inputs of forward")
             if trace is not None:
                 trace(fn, g, in_grads)
-            for a, ig in zip(inputs, in_grads):
-                if ig is None or not isinstance(a, Tensor) or not a.requires_grad:
+            for a, ig, need in zip(inputs, in_grads, fn.needs_input_grad):
+                if not need or ig is None:
                     continue
                 data = a.data
                 try:

@@ -285,21 +285,21 @@ class Tensor:
         self.grad = None
 
     # ------------------------------------------------------------------ arithmetic
-    def __add__(self, other): return Add.apply(self, other)
-    def __radd__(self, other): return Add.apply(other, self)
-    def __sub__(self, other): return Sub.apply(self, other)
-    def __rsub__(self, other): return Sub.apply(other, self)
-    def __mul__(self, other): return Mul.apply(self, other)
-    def __rmul__(self, other): return Mul.apply(other, self)
-    def __truediv__(self, other): return Div.apply(self, other)
-    def __rtruediv__(self, other): return Div.apply(other, self)
+    def __add__(self, other): return _ufunc(Add, self, other)
+    def __radd__(self, other): return _ufunc(Add, other, self)
+    def __sub__(self, other): return _ufunc(Sub, self, other)
+    def __rsub__(self, other): return _ufunc(Sub, other, self)
+    def __mul__(self, other): return _ufunc(Mul, self, other)
+    def __rmul__(self, other): return _ufunc(Mul, other, self)
+    def __truediv__(self, other): return _ufunc(Div, self, other)
+    def __rtruediv__(self, other): return _ufunc(Div, other, self)
     def __pow__(self, other): return Pow.apply(self, other)
     def __rpow__(self, other): return Pow.apply(other, self)
     def __matmul__(self, other): return MatMul.apply(self, other)
     def __rmatmul__(self, other): return MatMul.apply(other, self)
-    def __neg__(self): return Neg.apply(self)
+    def __neg__(self): return _ufunc(Neg, self)
     def __pos__(self): return self
-    def __abs__(self): return Abs.apply(self)
+    def __abs__(self): return _ufunc(Abs, self)
 
     # comparisons: bool tensors, never part of the graph
     def __lt__(self, other): return _compare(np.less, self, other)
@@ -319,11 +319,11 @@ class Tensor:
         return op(*inputs)
 
     # ------------------------------------------------------------------ elementwise
-    def exp(self): return Exp.apply(self)
-    def log(self): return Log.apply(self)
-    def sqrt(self): return Sqrt.apply(self)
-    def abs(self): return Abs.apply(self)
-    def tanh(self): return Tanh.apply(self)
+    def exp(self): return _ufunc(Exp, self)
+    def log(self): return _ufunc(Log, self)
+    def sqrt(self): return _ufunc(Sqrt, self)
+    def abs(self): return _ufunc(Abs, self)
+    def tanh(self): return _ufunc(Tanh, self)
     def sigmoid(self): return Sigmoid.apply(self)
     def relu(self): return Relu.apply(self)
 
@@ -538,6 +538,7 @@ def tensor(data, requires_grad: bool = False, dtype=None, name: str | None = Non
 
 # The engine and the op classes are imported last: they import Tensor from this module.
 from . import autograd as _autograd  # noqa: E402
+from .autograd import apply_ufunc as _ufunc  # noqa: E402
 from . import trace as _trace  # noqa: E402
 from .ops import (  # noqa: E402
     Abs, Add, BroadcastTo, Cast, Clip, Div, Exp, GetItem, Log, LogSoftmax, MatMul, Max, Mean,

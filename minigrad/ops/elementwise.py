@@ -5,41 +5,34 @@ engine sums them back to each input's shape (``autograd.sum_to_shape``), the one
 """
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, UfuncFunction
 from ._util import raw
 
 
-class Add(Function):
+class Add(UfuncFunction):
     """f(x, y) = x + y;  df/dx = 1, df/dy = 1."""
 
-    @staticmethod
-    def forward(ctx, x, y):
-        return x + y
+    ufunc, saves = np.add, ""
 
     @staticmethod
     def backward(ctx, g):
         return g, g
 
 
-class Sub(Function):
+class Sub(UfuncFunction):
     """f(x, y) = x - y;  df/dx = 1, df/dy = -1."""
 
-    @staticmethod
-    def forward(ctx, x, y):
-        return x - y
+    ufunc, saves = np.subtract, ""
 
     @staticmethod
     def backward(ctx, g):
         return g, -g
 
 
-class Mul(Function):
+class Mul(UfuncFunction):
     """f(x, y) = x * y;  df/dx = y, df/dy = x."""
 
-    @staticmethod
-    def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
-        return x * y
+    ufunc, saves = np.multiply, "inputs"
 
     @staticmethod
     def backward(ctx, g):
@@ -48,13 +41,10 @@ class Mul(Function):
         return (g * y if nx else None), (g * x if ny else None)
 
 
-class Div(Function):
+class Div(UfuncFunction):
     """f(x, y) = x / y;  df/dx = 1/y, df/dy = -x/y^2."""
 
-    @staticmethod
-    def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
-        return x / y
+    ufunc, saves = np.true_divide, "inputs"
 
     @staticmethod
     def backward(ctx, g):
@@ -85,26 +75,20 @@ class Pow(Function):
         return gx, gp
 
 
-class Neg(Function):
+class Neg(UfuncFunction):
     """f(x) = -x;  f'(x) = -1."""
 
-    @staticmethod
-    def forward(ctx, x):
-        return -x
+    ufunc, saves = np.negative, ""
 
     @staticmethod
     def backward(ctx, g):
         return -g
 
 
-class Exp(Function):
+class Exp(UfuncFunction):
     """f(x) = e^x;  f'(x) = e^x (the saved output)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        out = np.exp(x)
-        ctx.save_for_backward(out)
-        return out
+    ufunc, saves = np.exp, "output"
 
     @staticmethod
     def backward(ctx, g):
@@ -112,13 +96,10 @@ class Exp(Function):
         return g * out
 
 
-class Log(Function):
+class Log(UfuncFunction):
     """f(x) = ln x;  f'(x) = 1/x."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.log(x)
+    ufunc, saves = np.log, "inputs"
 
     @staticmethod
     def backward(ctx, g):
@@ -126,14 +107,10 @@ class Log(Function):
         return g / x
 
 
-class Sqrt(Function):
+class Sqrt(UfuncFunction):
     """f(x) = sqrt(x);  f'(x) = 1 / (2 sqrt(x))."""
 
-    @staticmethod
-    def forward(ctx, x):
-        out = np.sqrt(x)
-        ctx.save_for_backward(out)
-        return out
+    ufunc, saves = np.sqrt, "output"
 
     @staticmethod
     def backward(ctx, g):
@@ -141,13 +118,10 @@ class Sqrt(Function):
         return g / (out + out)
 
 
-class Abs(Function):
+class Abs(UfuncFunction):
     """f(x) = |x|;  f'(x) = sign(x) (0 at the kink x = 0, like PyTorch)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.abs(x)
+    ufunc, saves = np.absolute, "inputs"
 
     @staticmethod
     def backward(ctx, g):
@@ -155,14 +129,10 @@ class Abs(Function):
         return g * np.sign(raw(x))
 
 
-class Tanh(Function):
+class Tanh(UfuncFunction):
     """f(x) = tanh x;  f'(x) = 1 - tanh^2 x (from the saved output, y)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        out = np.tanh(x)
-        ctx.save_for_backward(out)
-        return out
+    ufunc, saves = np.tanh, "output"
 
     @staticmethod
     def backward(ctx, g):
@@ -225,16 +195,11 @@ class Clip(Function):
         return g * inside, None, None
 
 
-class _Extremum2(Function):
+class _Extremum2(UfuncFunction):
     """Shared backward of maximum/minimum: the winner takes the gradient, ties split it 1/2-1/2."""
 
-    pick = None     # np.greater for maximum, np.less for minimum: does x win?
-    combine = None  # np.maximum or np.minimum
-
-    @classmethod
-    def forward(cls, ctx, x, y):
-        ctx.save_for_backward(x, y)
-        return cls.combine(x, y)
+    pick = None  # np.greater for maximum, np.less for minimum: does x win?
+    saves = "inputs"
 
     @classmethod
     def backward(cls, ctx, g):
@@ -252,13 +217,13 @@ class _Extremum2(Function):
 class Maximum(_Extremum2):
     """f(x, y) = max(x, y) elementwise;  df/dx = [x > y] (+1/2 on ties), df/dy likewise."""
 
-    pick, combine = np.greater, staticmethod(np.maximum)
+    pick, ufunc = np.greater, np.maximum
 
 
 class Minimum(_Extremum2):
     """f(x, y) = min(x, y) elementwise;  df/dx = [x < y] (+1/2 on ties), df/dy likewise."""
 
-    pick, combine = np.less, staticmethod(np.minimum)
+    pick, ufunc = np.less, np.minimum
 
 
 class Where(Function):
