@@ -181,7 +181,7 @@ class Function:
     rule records a differentiable graph of the gradient.
     """
 
-    __slots__ = ("inputs", "needs_input_grad", "saved", "retained", "seq", "created_at",
+    __slots__ = ("inputs", "needs_input_grad", "saved_tensors", "retained", "seq", "created_at",
                  "__weakref__", "__dict__")
 
     # ------------------------------------------------------------------ recording
@@ -198,7 +198,7 @@ class Function:
                 needs.append(False)
         requires = True in needs
         ctx = _new_object(cls)
-        ctx.saved = ()
+        ctx.saved_tensors = ()
         try:
             out = cls.forward(ctx, *raw, **kwargs)
         except (ValueError, IndexError, TypeError) as exc:
@@ -235,21 +235,10 @@ class Function:
 
     # ------------------------------------------------------------------ ctx helpers
     def save_for_backward(self, *arrays):
-        """Keep inputs and/or the output of ``forward`` for ``backward``."""
-        self.saved = arrays
-
-    @property
-    def saved_tensors(self):
-        """What ``forward`` saved: ndarrays normally, Tensors while the engine builds a graph."""
-        saved = self.saved
-        if saved is None:
-            raise RuntimeError(
-                f"Trying to backward through {self.name()} a second time, but its saved values "
-                "were freed after the first backward. Pass retain_graph=True to the first "
-                "backward() if you need to backward through the graph again.")
-        if not _grad_enabled():
-            return saved
-        return tuple(self._as_tensor(s) for s in saved)
+        """Keep inputs and/or the output of ``forward`` for ``backward``, which reads them back
+        as ``ctx.saved_tensors``: the arrays, or Tensors while the engine records a graph of the
+        gradient (``create_graph=True``)."""
+        self.saved_tensors = arrays
 
     def _as_tensor(self, value):
         """Map a saved array back to the Tensor it belongs to (an input, else the output)."""
@@ -304,7 +293,7 @@ def apply_ufunc(cls, x, y=_UNARY):
         ctx.inputs = args
         ctx.needs_input_grad = needs
         saves = cls.saves
-        ctx.saved = raw if saves == "inputs" else (out,) if saves == "output" else ()
+        ctx.saved_tensors = raw if saves == "inputs" else (out,) if saves == "output" else ()
         ctx.retained = None
         ctx.seq = _next_seq()
         t.requires_grad = True
@@ -335,7 +324,7 @@ class UfuncFunction(Function):
     def forward(ctx, x, y=_UNARY):
         xs = (x,) if y is _UNARY else (x, y)
         out = ctx.ufunc(*xs)
-        ctx.saved = xs if ctx.saves == "inputs" else (out,) if ctx.saves == "output" else ()
+        ctx.saved_tensors = xs if ctx.saves == "inputs" else (out,) if ctx.saves == "output" else ()
         return out
 
     apply = classmethod(apply_ufunc)
@@ -423,6 +412,32 @@ def _tensor_sum(g, axis, keepdims=False):
     return g.sum(axis=axis, keepdims=keepdims)
 
 
+class _FreedValues:
+    """What a node holds as ``saved_tensors`` once backward has freed them: any use raises."""
+
+    def _freed(self, *args):
+        raise RuntimeError(
+            "Trying to use the saved values of an op a second time, but they were freed by the "
+            "first backward(). Pass retain_graph=True to the first backward() if you need to "
+            "backward through the graph again.")
+
+    __iter__ = __getitem__ = __len__ = _freed
+
+
+_FREED = _FreedValues()
+
+
+def _backward_on_tensors(fn, g):
+    """Run ``fn.backward`` with its saved arrays shown as Tensors (inputs as themselves, the
+    output as a Tensor made by ``fn``), so the rule records a differentiable graph."""
+    arrays = fn.saved_tensors
+    fn.saved_tensors = tuple(fn._as_tensor(a) for a in arrays)
+    try:
+        return fn.backward(fn, g)
+    finally:
+        fn.saved_tensors = arrays
+
+
 def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None):
     """Propagate ``root_grads`` from the Tensors ``roots`` back through their graph.
 
@@ -449,9 +464,11 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        while heap:
-            fn = heappop(heap)[1]
-            g = grads.pop(fn)
+        fn = None  # the next node, when it is known without the heap (see below)
+        while fn is not None or heap:
+            if fn is None:
+                fn = heappop(heap)[1]
+                g = grads.pop(fn)
             inputs = fn.inputs
             if inputs is None:
                 raise RuntimeError(
@@ -464,7 +481,7 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
                     t._accumulate_grad(g if create_graph else g.copy())
             if capture is not None and fn in capture:
                 capture[fn] = g
-            in_grads = fn.backward(fn, g)
+            in_grads = _backward_on_tensors(fn, g) if create_graph else fn.backward(fn, g)
             if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
             if len(in_grads) != len(inputs):
@@ -473,6 +490,11 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
                     f"{len(inputs)} inputs of forward")
             if trace is not None:
                 trace(fn, g, in_grads)
+            # ``nxt``: a parent that got its first gradient while the heap was empty. If the
+            # heap is still empty after this node, nothing else can send it gradients (every
+            # node still to run would be in the heap), so it runs next, with no trip through
+            # the heap and ``grads``: a chain of ops never touches them.
+            nxt = None
             for a, ig, need in zip(inputs, in_grads, fn.needs_input_grad):
                 if not need or ig is None:
                     continue
@@ -498,17 +520,30 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
                         f"an input of shape {data.shape}; the {fn.name()} was created at "
                         f"{getattr(fn, 'created_at', '<unknown>')}")
                 parent = a.grad_fn
+                if parent is nxt and parent is not None:
+                    nxt_g = nxt_g + ig
+                    continue
                 key = a if parent is None else parent
                 prev = grads.get(key)
-                if prev is None:
-                    grads[key] = ig
-                    if parent is not None:
-                        heappush(heap, (-parent.seq, parent))
-                else:
+                if prev is not None:
                     grads[key] = prev + ig
+                elif parent is None:
+                    grads[key] = ig
+                elif nxt is None and not heap:
+                    nxt, nxt_g = parent, ig
+                else:
+                    grads[key] = ig
+                    heappush(heap, (-parent.seq, parent))
             if not retain_graph:
                 fn.inputs = None
-                fn.saved = None
+                fn.saved_tensors = _FREED
+            fn = None
+            if nxt is not None:
+                if heap:
+                    grads[nxt] = nxt_g
+                    heappush(heap, (-nxt.seq, nxt))
+                else:
+                    fn, g = nxt, nxt_g
     finally:
         _grad_mode.reset(mode_token)
         if gc_was_enabled:
