@@ -1,6 +1,11 @@
 """Target 1, per-op overhead: a chain of 1000 elementwise ops (mul, add, tanh) on a (4, 4)
 float64 tensor, forward + backward, per op, against numpy forward-only on the same chain.
 
+A third contender, ``bare_chain``, is not an engine: the least Python that can record this
+chain and run it backward (one object per op, no checks, no graph walk, nothing but the chain).
+It measures the floor of dispatching each op from Python, against which minigrad's overhead
+and the target can be read.
+
 Run: python benchmarks/bench_overhead.py
 """
 import numpy as np
@@ -22,6 +27,40 @@ def numpy_forward():
     return y
 
 
+class _BareNode:
+    """One recorded op of ``bare_chain``: its input, its local-derivative rule, what it saved."""
+
+    __slots__ = ("parent", "rule", "saved")
+
+
+def _bare_record(parent, rule, saved):
+    node = object.__new__(_BareNode)
+    node.parent, node.rule, node.saved = parent, rule, saved
+    return node
+
+
+def _mul_rule(g, w): return g * w            # d(y w)/dy = w
+def _add_rule(g, _): return g                # d(y + b)/dy = 1
+def _tanh_rule(g, out): return g - g * out * out  # d tanh(y)/dy = 1 - tanh^2 y
+
+
+def bare_chain():
+    """Forward and backward of the chain with the least possible Python per op."""
+    y, node = X0, None
+    for _ in range(N_OPS // 3):
+        node = _bare_record(node, _mul_rule, W)
+        y = y * W
+        node = _bare_record(node, _add_rule, None)
+        y = y + B
+        y = np.tanh(y)
+        node = _bare_record(node, _tanh_rule, y)
+    g = np.ones_like(y)
+    while node is not None:
+        g = node.rule(g, node.saved)
+        node = node.parent
+    return g
+
+
 def minigrad_forward():
     x = mg.Tensor(X0, requires_grad=True)
     w, b = mg.Tensor(W), mg.Tensor(B)
@@ -39,11 +78,12 @@ def minigrad_forward_backward():
 
 def main():
     ops = (N_OPS // 3) * 3
-    t_np, t_mg_f, t_mg = (t / ops for t in interleaved_medians(
-        [numpy_forward, minigrad_forward, minigrad_forward_backward], repeats=21))
+    t_np, t_mg_f, t_mg, t_bare = (t / ops for t in interleaved_medians(
+        [numpy_forward, minigrad_forward, minigrad_forward_backward, bare_chain], repeats=21))
     rows = [("numpy forward only (per op)", t_np, 1.0),
             ("minigrad forward only (per op)", t_mg_f, t_mg_f / t_np),
-            ("minigrad forward + backward (per op)", t_mg, t_mg / t_np)]
+            ("minigrad forward + backward (per op)", t_mg, t_mg / t_np),
+            ("bare Python chain, forward + backward (floor)", t_bare, t_bare / t_np)]
     torch = try_import_torch()
     if torch is not None:
         tx0, tw, tb = (torch.tensor(a) for a in (X0, W, B))
@@ -60,6 +100,7 @@ def main():
     # sanity: both engines compute the same gradient
     g = minigrad_forward_backward().data
     assert np.all(np.isfinite(g))
+    np.testing.assert_allclose(g, bare_chain(), rtol=1e-12)
     report(f"Overhead: chain of {ops} elementwise ops on (4, 4) float64", rows,
            target="minigrad forward + backward <= 4x numpy forward-only")
     return rows
