@@ -27,6 +27,7 @@ import functools
 import gc
 import itertools
 import traceback
+import weakref
 from contextvars import ContextVar
 from heapq import heappop, heappush
 
@@ -37,7 +38,7 @@ from .tensor import Tensor
 
 __all__ = [
     "Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-    "detect_anomaly", "is_anomaly_enabled", "backward", "grad", "sum_to_shape",
+    "detect_anomaly", "is_anomaly_enabled", "backward", "grad", "sum_to_shape", "mark_changed",
 ]
 
 # --------------------------------------------------------------------------- grad modes
@@ -380,6 +381,47 @@ def _as_output(cls, out):
     return arr
 
 
+# --------------------------------------------------------------------------- in-place changes
+# PyTorch counts versions per tensor; minigrad notes, for each array changed in place, the
+# sequence number of its latest change (the counter that numbers the nodes). A node whose saved
+# array changed after the node was made would compute a wrong gradient: the engine refuses it.
+# Only nodes made before the latest change anywhere are looked at, so the check costs one
+# comparison per node when nothing was changed in place.
+
+_changed = {}  # id(array) -> (weak reference to the array, seq of its latest in-place change)
+_latest_change = -1
+
+
+def mark_changed(array) -> None:
+    """Note that ``array`` (and the array it is a view of) was changed in place. The Tensor
+    in-place ops (``add_``, ``zero_``, ``t[i] = v``, ...) and the optimizers call it."""
+    global _latest_change
+    seq = _next_seq()
+    for a in (array, array.base):
+        if isinstance(a, np.ndarray):
+            key = id(a)
+            entry = _changed.get(key)
+            ref = entry[0] if entry is not None else weakref.ref(a, lambda _, k=key: _changed.pop(k, None))
+            _changed[key] = (ref, seq)
+    _latest_change = seq
+
+
+def _check_saved_unchanged(fn):
+    """Refuse to run ``fn.backward`` when an array it saved was changed in place after ``fn``
+    was made (directly, or through another view of the same memory)."""
+    for s in fn.saved_tensors:
+        if not isinstance(s, np.ndarray):
+            continue
+        for a in (s, s.base):
+            entry = _changed.get(id(a))
+            if entry is not None and entry[1] > fn.seq and entry[0]() is a:
+                raise RuntimeError(
+                    f"{fn.name()}: a value it saved for backward (shape {s.shape}, {s.dtype}) "
+                    "was changed in place after the op ran (add_, mul_, zero_, t[i] = ..., "
+                    "an optimizer step ...), so its gradient would be wrong. Run the forward "
+                    "again after the change, or change a copy (t.clone()).")
+
+
 # --------------------------------------------------------------------------- the engine
 
 
@@ -458,6 +500,7 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
             if fn is not None:
                 heappush(heap, (-fn.seq, fn))
     anomaly = _anomaly_enabled()
+    latest_change = _latest_change  # nodes made before it may have saved a changed array
     mode_token = _grad_mode.set(create_graph)
     # The walk makes no reference cycles, so the cyclic collector has nothing to find here;
     # pausing it keeps it from re-scanning a large live graph during backward.
@@ -475,6 +518,8 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
                     f"Trying to backward through {fn.name()} a second time: the graph was "
                     "freed by the first backward. Pass retain_graph=True to the first "
                     "backward() if you need to backward through the graph again.")
+            if fn.seq < latest_change:
+                _check_saved_unchanged(fn)
             if fn.retained is not None:
                 t = fn.retained()
                 if t is not None:

@@ -266,6 +266,12 @@ class Tensor:
             return
         self.grad_fn.retained = weakref.ref(self)
 
+    def clone(self) -> "Tensor":
+        """A copy of the data, recorded: the gradient flows back to this tensor unchanged."""
+        if self.data.dtype == np.bool_:
+            return Tensor._make(self.data.copy(), None)
+        return _ufunc(Clone, self)
+
     def detach(self) -> "Tensor":
         """A new leaf sharing this data, cut from the graph (no gradient flows through it)."""
         t = Tensor._make(self.data, None)
@@ -476,6 +482,7 @@ class Tensor:
                              f"index {index!r} of a tensor of shape {self.shape} ({exc})") from None
         except IndexError as exc:
             raise IndexError(f"setitem: {exc} (tensor of shape {self.shape})") from None
+        _autograd.mark_changed(self.data)
 
     def _update(self, op: str, ufunc, other) -> "Tensor":
         """self = ufunc(self, other), in place: the result must keep self's shape and dtype."""
@@ -488,6 +495,7 @@ class Tensor:
                              f"of shape {self.shape} in place ({exc})") from None
         except TypeError as exc:
             raise TypeError(f"{op}: {exc} (tensor of dtype {self.dtype})") from None
+        _autograd.mark_changed(self.data)
         return self
 
     def add_(self, other): return self._update("add_", np.add, other)
@@ -510,11 +518,13 @@ class Tensor:
         """Set every element to 0, in place (``w.grad.zero_()``)."""
         self._check_inplace("zero_")
         self.data[...] = 0
+        _autograd.mark_changed(self.data)
         return self
 
     def fill_(self, value) -> "Tensor":
         self._check_inplace("fill_")
         self.data[...] = value
+        _autograd.mark_changed(self.data)
         return self
 
     def copy_(self, src) -> "Tensor":
@@ -541,7 +551,7 @@ from . import autograd as _autograd  # noqa: E402
 from .autograd import apply_ufunc as _ufunc  # noqa: E402
 from . import trace as _trace  # noqa: E402
 from .ops import (  # noqa: E402
-    Abs, Add, BroadcastTo, Cast, Clip, Div, Exp, GetItem, Log, LogSoftmax, MatMul, Max, Mean,
+    Abs, Add, BroadcastTo, Cast, Clip, Clone, Div, Exp, GetItem, Log, LogSoftmax, MatMul, Max, Mean,
     Min, Mul, Neg, Pow, Relu, Reshape, Sigmoid, Softmax, Sqrt, Sub, Sum, Tanh, Transpose,
     UFUNC_OPS,
 )

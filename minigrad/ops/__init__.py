@@ -7,7 +7,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ..tensor import _compare as compare
-from .elementwise import (Abs, Add, Cast, Clip, Div, Exp, Log, Maximum, Minimum, Mul, Neg,
+from .elementwise import (Abs, Add, Cast, Clip, Clone, Div, Exp, Log, Maximum, Minimum, Mul, Neg,
                           Pow, Relu, Sigmoid, Sqrt, Sub, Tanh, Where)
 from .matmul import MatMul
 from .movement import BroadcastTo, Concatenate, GetItem, Reshape, ScatterAdd, Stack, Transpose
@@ -92,7 +92,7 @@ UFUNC_OPS = {
 }
 
 __all__ = [
-    "Abs", "Add", "BroadcastTo", "Cast", "Clip", "Concatenate", "Div", "Exp", "GetItem", "Log",
+    "Abs", "Add", "BroadcastTo", "Cast", "Clip", "Clone", "Concatenate", "Div", "Exp", "GetItem", "Log",
     "LogSoftmax", "MatMul", "Max", "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "Pow",
     "Relu", "Reshape", "ScatterAdd", "Sigmoid", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "Tanh",
     "Transpose", "Where", "UFUNC_OPS",

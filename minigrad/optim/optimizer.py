@@ -22,7 +22,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..autograd import enable_grad
+from ..autograd import enable_grad, mark_changed
 from ..tensor import Tensor
 from ._checks import plain
 from .evaluations import Evaluations
@@ -211,6 +211,7 @@ class Optimizer:
             if not state:
                 self._init_state(state, p.data, group)
             self._update(p.data, p.grad.data, state, group)
+            mark_changed(p.data)  # a graph recorded before the step may not backward any more
         if closure is None and self.uses_gradient:
             self.evaluations.grad += 1
         self._step_calls += 1

@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from ..autograd import no_grad
+from ..autograd import mark_changed, no_grad
 from ..random import default_generator
 from ..tensor import Tensor
 from . import _checks
@@ -135,6 +135,7 @@ class RandomSearch(Optimizer):
                 np.copyto(best, p.data)
             else:
                 np.copyto(p.data, best)
+            mark_changed(p.data)
         return first["best_loss"]
 
     # ------------------------------------------------------------------ checkpoints
