@@ -757,6 +757,20 @@ def test_gradcheck_sparse_on_a_tensor_with_an_analytic_grad():
                                            "verdict"}
 
 
+def test_gradcheck_sparse_counts_rounding_residues_of_a_zero_gradient_as_agreement():
+    x = np.linspace(-1, 1, 6)
+    flat = lambda w: float(np.sum(w * 0.0) + 2.0)  # noqa: E731 - d/dw = 0 everywhere
+    residue = np.full(6, 1e-17)  # what an analytic 0 can come out as after cancellation
+    report = gradcheck_sparse(flat, x, residue, num_checks=6, seed=0)
+    assert all(r.numerical == 0.0 and r.relative_error == 1.0 for r in report.rows)
+    assert report.passed and {r.verdict for r in report.rows} == {"ok (|difference| <= atol)"}
+    assert not gradcheck_sparse(flat, x, residue, num_checks=6, seed=0, atol=0.0).passed
+    wrong = gradcheck_sparse(flat, x, np.full(6, 1e-3), num_checks=6, seed=0)
+    assert not wrong.passed and {r.verdict for r in wrong.rows} == {"wrong"}
+    with pytest.raises(ValueError, match="atol must be a number >= 0"):
+        gradcheck_sparse(flat, x, residue, atol=-1.0)
+
+
 def test_gradcheck_sparse_refuses_bad_arguments():
     with pytest.raises(ValueError, match=r"analytic_grad has shape \(3,\) but x has shape"):
         gradcheck_sparse(lambda w: float(w.sum()), np.ones((3, 1)), np.ones(3))

@@ -43,16 +43,19 @@ class SparseCheck:
     numerical: float
     analytic: float
     relative_error: float
+    within_atol: bool = False  # |numerical - analytic| <= atol: both are zero up to rounding
 
     @property
     def verdict(self) -> str:
+        if self.within_atol and not self.relative_error < 1e-7:
+            return "ok (|difference| <= atol)"
         return verdict(self.relative_error)
 
 
 @dataclass
 class SparseCheckReport:
-    """The sampled coordinates; prints as a table. ``passed``: every relative error is below
-    ``threshold``."""
+    """The sampled coordinates; prints as a table. ``passed``: at every coordinate the relative
+    error is below ``threshold`` or the two values differ by at most ``atol``."""
 
     rows: list
     size: int                # elements of x
@@ -67,7 +70,7 @@ class SparseCheckReport:
 
     @property
     def passed(self) -> bool:
-        return all(row.relative_error < self.threshold for row in self.rows)
+        return all(row.relative_error < self.threshold or row.within_atol for row in self.rows)
 
     def as_dicts(self) -> list:
         return [{"index": r.index, "numerical": r.numerical, "analytic": r.analytic,
@@ -87,7 +90,8 @@ class SparseCheckReport:
 
 
 def gradcheck_sparse(f, x, analytic_grad, num_checks: int = 10, eps: float = 1e-5, seed=None,
-                     *, threshold: float = 1e-5, verbose: bool = False) -> SparseCheckReport:
+                     *, threshold: float = 1e-5, atol: float = 1e-8,
+                     verbose: bool = False) -> SparseCheckReport:
     """Compare ``analytic_grad`` with central differences of the scalar ``f(x)`` at
     ``num_checks`` random coordinates of ``x`` (all of them if x is smaller).
 
@@ -95,9 +99,13 @@ def gradcheck_sparse(f, x, analytic_grad, num_checks: int = 10, eps: float = 1e-
     ``numerical_grad``); ``analytic_grad`` has x's shape. ``seed`` (None: the package's
     generator) picks the coordinates. ``verbose=True`` prints the table. Returns a
     ``SparseCheckReport``; ``passed`` when every relative error is below ``threshold``
-    (1e-5: float64 and smooth; raise it for float32 gradients or functions with kinks).
+    (1e-5: float64 and smooth; raise it for float32 gradients or functions with kinks), or the
+    two values differ by at most ``atol``: where the true gradient is 0, rounding leaves
+    residues like 1e-17 on one side and exactly 0 on the other, a relative error of 1.
     """
     eps = check_eps(eps, "gradcheck_sparse")
+    if not isinstance(atol, (int, float, np.floating)) or not 0 <= atol < np.inf:
+        raise ValueError(f"gradcheck_sparse: atol must be a number >= 0, got {atol!r}")
     if not isinstance(num_checks, (int, np.integer)) or num_checks < 1:
         raise ValueError(f"gradcheck_sparse: num_checks must be a positive integer, "
                          f"got {num_checks!r}")
@@ -117,7 +125,7 @@ def gradcheck_sparse(f, x, analytic_grad, num_checks: int = 10, eps: float = 1e-
     for i, n in zip(flat, numerical):
         index = tuple(int(k) for k in np.unravel_index(int(i), shape))
         a = float(analytic[index])
-        rows.append(SparseCheck(index, float(n), a, relative_error(n, a)))
+        rows.append(SparseCheck(index, float(n), a, relative_error(n, a), abs(n - a) <= atol))
     report = SparseCheckReport(rows, size, eps, threshold, loss_evaluations=2 * len(rows))
     if verbose:
         print(report)
