@@ -212,7 +212,7 @@ class Function:
         t.name = None
         if requires and _grad_enabled():
             ctx.inputs = args
-            ctx.needs_input_grad = needs
+            ctx.needs_input_grad = tuple(needs)
             ctx.retained = None
             ctx.seq = _next_seq()
             if kwargs:
@@ -320,6 +320,15 @@ class UfuncFunction(Function):
     __slots__ = ()
     ufunc = None
     saves = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.saves not in ("inputs", "output", ""):
+            raise TypeError(f"{cls.__name__}.saves must be 'inputs', 'output' or '', "
+                            f"got {cls.saves!r}")
+        if cls.ufunc is not None and not isinstance(cls.ufunc, np.ufunc):
+            raise TypeError(f"{cls.__name__}.ufunc must be a numpy ufunc (np.sin, np.add, ...), "
+                            f"got {type(cls.ufunc).__name__}")
 
     @staticmethod
     def forward(ctx, x, y=_UNARY):

@@ -114,3 +114,12 @@ def test_zero_d_results_are_arrays():
     assert type(out.data) is np.ndarray and out.shape == ()
     out.backward()
     assert x.grad.item() == 4.0
+
+
+def test_a_misdeclared_ufunc_op_is_refused_when_the_class_is_made():
+    with pytest.raises(TypeError, match=r"Cos.saves must be 'inputs', 'output' or '', got 'input'"):
+        class Cos(mg.UfuncFunction):
+            ufunc, saves = np.cos, "input"
+    with pytest.raises(TypeError, match=r"Sq.ufunc must be a numpy ufunc .* got function"):
+        class Sq(mg.UfuncFunction):
+            ufunc = staticmethod(lambda x: x * x)
