@@ -339,7 +339,8 @@ def test_hessian_vector_product_of_softmax_loss():
 
 
 @pytest.mark.parametrize("op", ["tanh", "sigmoid", "exp", "log", "sqrt", "div", "softmax",
-                                "max", "getitem", "matmul", "pow"])
+                                "max", "getitem", "matmul", "pow", "mul", "sub_neg", "abs",
+                                "maximum", "clone"])
 def test_second_derivatives_match_finite_differences(op):
     rng = np.random.default_rng(1)
     fns = {
@@ -348,6 +349,9 @@ def test_second_derivatives_match_finite_differences(op):
         "softmax": lambda x: x.softmax() * mg.Tensor(np.arange(4.0)),
         "max": lambda x: x.max() * x, "getitem": lambda x: x[[0, 0, 3]] ** 2,
         "matmul": lambda x: x @ (x * x), "pow": lambda x: x ** x,
+        "mul": lambda x: x * x * x, "sub_neg": lambda x: -(x - x * x.exp()),
+        "abs": lambda x: (x - 1.0).abs() * x, "maximum": lambda x: mg.maximum(x, 1.0 - x) * x,
+        "clone": lambda x: x.clone() * x.clone().exp(),
     }
     f = fns[op]
     x0 = rng.uniform(0.5, 1.5, 4)
