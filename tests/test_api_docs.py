@@ -144,7 +144,7 @@ def run_and_compare(path: Path) -> list:
     return mismatches
 
 
-@pytest.mark.parametrize("name", ["api.md", "index.md", "tutorial.md"])
+@pytest.mark.parametrize("name", ["api.md", "index.md", "tutorial.md", "performance.md"])
 def test_shown_output_is_what_the_code_prints(name, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     mismatches = run_and_compare(DOCS / name)
