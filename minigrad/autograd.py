@@ -602,27 +602,26 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, trace=None
         _grad_mode.reset(mode_token)
         if gc_was_enabled:
             gc.enable()
-    # what is left in ``grads`` belongs to leaves
+    # what is left in ``grads`` belongs to leaves: every node's entry was popped when it ran
     if capture is not None:
         for key, g in grads.items():
             if key in capture:
                 capture[key] = g
         return
-    leaves = [(key, g) for key, g in grads.items() if isinstance(key, Tensor)]
     # A leaf may adopt its gradient array without a copy when nothing else holds that array:
     # not a view, not handed to two leaves (Add passes one array to both inputs), not the
     # caller's own gradient array.
-    shared = {id(g) for g in root_grads}
-    if len(leaves) > 1:
+    shared = set(map(id, root_grads))
+    if len(grads) > 1:
         seen = set()
-        for _, g in leaves:
+        for g in grads.values():
             (shared if id(g) in seen else seen).add(id(g))
-    for key, g in leaves:
-        if key.data.dtype.kind != "f":  # requires_grad was set on an integer tensor by hand
+    for leaf, g in grads.items():
+        if leaf.data.dtype.kind != "f":  # requires_grad was set on an integer tensor by hand
             raise TypeError(f"only floating point tensors can require gradients, got a leaf of "
-                            f"dtype {key.data.dtype}")
-        key._accumulate_grad(g, owned=not create_graph and id(g) not in shared
-                             and g.base is None and g.flags.writeable)
+                            f"dtype {leaf.data.dtype}")
+        leaf._accumulate_grad(g, owned=not create_graph and id(g) not in shared
+                              and g.base is None and g.flags.writeable)
 
 
 def _root_grads(outputs, grad_outputs, create_graph):

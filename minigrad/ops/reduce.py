@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd import Function
-from ._util import broadcast_to, keepdims_shape, normalize_axis, raw
+from ._util import broadcast_to, keepdims_shape, normalize_axis, raw, size_of
 
 
 class Sum(Function):
@@ -27,7 +27,7 @@ class Mean(Function):
         axes = normalize_axis(axis, x.ndim)
         ctx.in_shape = x.shape
         ctx.k_shape = keepdims_shape(x.shape, axes)
-        ctx.count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+        ctx.count = size_of([x.shape[a] for a in axes])
         total = np.add.reduce(x, axis=axis, keepdims=keepdims)
         return np.asarray(total / ctx.count)  # ints divide into float64, like np.mean
 
