@@ -50,4 +50,7 @@ def normalize_axis(axis, ndim):
 
 def keepdims_shape(shape, axes):
     """The shape a reduction over ``axes`` has with keepdims=True."""
-    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+    kept = list(shape)
+    for a in axes:
+        kept[a] = 1
+    return tuple(kept)

@@ -2,7 +2,15 @@
 import numpy as np
 
 from ..autograd import Function
-from ._util import broadcast_to, keepdims_shape, normalize_axis, raw, size_of
+from ._util import broadcast_to, keepdims_shape, normalize_axis, raw
+
+
+def _unreduced(ctx, g):
+    """The upstream gradient with the summed axes put back as size 1, so that it broadcasts
+    over the input (a 0-d gradient of a full reduction already does)."""
+    if ctx.axis is None or ctx.keepdims or not ctx.in_shape:
+        return g
+    return g.reshape(keepdims_shape(ctx.in_shape, normalize_axis(ctx.axis, len(ctx.in_shape))))
 
 
 class Sum(Function):
@@ -10,13 +18,12 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
-        ctx.in_shape = x.shape
-        ctx.k_shape = keepdims_shape(x.shape, normalize_axis(axis, x.ndim))
-        return np.asarray(np.add.reduce(x, axis=axis, keepdims=keepdims))
+        ctx.in_shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
+        return np.add.reduce(x, axis, None, None, keepdims)  # apply wraps a 0-d result
 
     @staticmethod
     def backward(ctx, g):
-        return broadcast_to(g.reshape(ctx.k_shape), ctx.in_shape), None, None
+        return broadcast_to(_unreduced(ctx, g), ctx.in_shape), None, None
 
 
 class Mean(Function):
@@ -24,16 +31,14 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
-        axes = normalize_axis(axis, x.ndim)
-        ctx.in_shape = x.shape
-        ctx.k_shape = keepdims_shape(x.shape, axes)
-        ctx.count = size_of([x.shape[a] for a in axes])
-        total = np.add.reduce(x, axis=axis, keepdims=keepdims)
-        return np.asarray(total / ctx.count)  # ints divide into float64, like np.mean
+        ctx.in_shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
+        total = np.add.reduce(x, axis, None, None, keepdims)
+        ctx.count = x.size // total.size if total.size else 1  # elements in each sum
+        return total / ctx.count  # ints divide into float64, like np.mean
 
     @staticmethod
     def backward(ctx, g):
-        return broadcast_to(g.reshape(ctx.k_shape) / ctx.count, ctx.in_shape), None, None
+        return broadcast_to(_unreduced(ctx, g) / ctx.count, ctx.in_shape), None, None
 
 
 class _Extremum(Function):
