@@ -69,3 +69,27 @@ def test_matches_torch(spec, shapes, rng):
     tout.backward(torch.tensor(upstream))
     for t, tt in zip(tensors, ttensors):
         np.testing.assert_allclose(t.grad.data, tt.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("op", ["sum", "mean"])
+def test_reductions_of_a_0d_tensor_follow_numpy(op):
+    for axis in (0, -1, (), None):
+        x = mg.tensor(5.0, requires_grad=True)
+        try:
+            expected = getattr(np, op)(np.array(5.0), axis=axis)
+        except np.exceptions.AxisError:  # np.mean refuses axis 0 of a 0-d array, np.sum not
+            with pytest.raises(ValueError, match=f"Mean: axis {axis} is out of bounds"):
+                getattr(x, op)(axis=axis)
+            continue
+        y = getattr(x, op)(axis=axis)
+        assert y.item() == expected == 5.0
+        y.backward()
+        assert x.grad.item() == 1.0
+
+
+def test_mean_over_empty_axes_is_nan_like_numpy():
+    a = np.ones((0, 3))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        got = mg.tensor(a).mean(axis=0).data
+    np.testing.assert_array_equal(got, np.full(3, np.nan))
+    assert mg.tensor(np.ones((3, 0))).mean(axis=0).shape == (0,)

@@ -31,6 +31,8 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
+        if x.ndim == 0 and axis not in (None, ()):  # as np.mean (np.sum lets it pass)
+            raise np.exceptions.AxisError(axis, 0)
         ctx.in_shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
         total = np.add.reduce(x, axis, None, None, keepdims)
         ctx.count = x.size // total.size if total.size else 1  # elements in each sum
