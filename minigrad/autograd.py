@@ -334,7 +334,8 @@ class UfuncFunction(Function):
     def forward(ctx, x, y=_UNARY):
         xs = (x,) if y is _UNARY else (x, y)
         out = ctx.ufunc(*xs)
-        ctx.saved_tensors = xs if ctx.saves == "inputs" else (out,) if ctx.saves == "output" else ()
+        saves = ctx.saves
+        ctx.saved_tensors = xs if saves == "inputs" else (out,) if saves == "output" else ()
         return out
 
     apply = classmethod(apply_ufunc)
@@ -410,8 +411,9 @@ def mark_changed(array) -> None:
         if isinstance(a, np.ndarray):
             key = id(a)
             entry = _changed.get(key)
-            ref = entry[0] if entry is not None else weakref.ref(a, lambda _, k=key: _changed.pop(k, None))
-            _changed[key] = (ref, seq)
+            if entry is None:  # the note goes when the array goes (so its id is never stale)
+                entry = (weakref.ref(a, lambda _, k=key: _changed.pop(k, None)), seq)
+            _changed[key] = (entry[0], seq)
     _latest_change = seq
 
 
