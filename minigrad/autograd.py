@@ -309,7 +309,8 @@ def apply_ufunc(cls, x, y=_UNARY):
 
 
 class UfuncFunction(Function):
-    """An elementwise op that is one numpy ufunc, e.g. ``Mul``: ``ufunc = np.multiply``.
+    """An op that is one numpy ufunc, e.g. ``Mul``: ``ufunc = np.multiply`` (elementwise ops,
+    and ``MatMul``: ``np.matmul`` is a generalized ufunc).
 
     ``saves`` says what its ``backward`` reads: ``"inputs"``, ``"output"`` or ``""``. Such an op
     is recorded without a Python ``forward`` call, and its node is only made when it is

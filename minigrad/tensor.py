@@ -301,8 +301,8 @@ class Tensor:
     def __rtruediv__(self, other): return _ufunc(Div, other, self)
     def __pow__(self, other): return Pow.apply(self, other)
     def __rpow__(self, other): return Pow.apply(other, self)
-    def __matmul__(self, other): return MatMul.apply(self, other)
-    def __rmatmul__(self, other): return MatMul.apply(other, self)
+    def __matmul__(self, other): return _ufunc(MatMul, self, other)
+    def __rmatmul__(self, other): return _ufunc(MatMul, other, self)
     def __neg__(self): return _ufunc(Neg, self)
     def __pos__(self): return self
     def __abs__(self): return _ufunc(Abs, self)

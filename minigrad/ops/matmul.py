@@ -1,18 +1,20 @@
 """Matrix product with numpy's ``@`` rules: 1-d operands, and batch dims that broadcast."""
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import UfuncFunction
 
 
-class MatMul(Function):
+class MatMul(UfuncFunction):
     """f(A, B) = A @ B;  dL/dA = G @ B^T, dL/dB = A^T @ G.
 
     A 1-d A is a row (1, k) and a 1-d B a column (k, 1), removed again from the result, as in
     numpy. Only the gradients that are needed are computed: for X @ W with a constant X, no dX.
     """
 
+    ufunc, saves = np.matmul, "inputs"  # a generalized ufunc: recorded like Mul
+
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b):  # what a re-run calls; its parameters name the inputs in traces
         ctx.save_for_backward(a, b)
         return np.matmul(a, b)
 
