@@ -124,3 +124,13 @@ def test_clone_is_a_recorded_copy():
     loss.backward()
     np.testing.assert_array_equal(w.grad.data, [4.0, 5.0, 6.0])
     assert mg.tensor([True, False]).clone().tolist() == [True, False]
+
+
+def test_loading_a_state_dict_or_reinitialising_counts_as_a_change():
+    for change in (lambda m: m.load_state_dict({"weight": np.ones((2, 3)), "bias": np.ones(2)}),
+                   lambda m: mg.nn.init.uniform_(m.weight)):
+        model = mg.nn.Linear(3, 2)
+        loss = (model(mg.ones((4, 3))) * model.weight.sum()).sum()
+        change(model)
+        with pytest.raises(RuntimeError, match="changed in place"):
+            loss.backward()

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from ..autograd import mark_changed
 from ..random import default_generator
 from ..tensor import Tensor
 
@@ -30,6 +31,7 @@ def _fill(fn: str, tensor, draw) -> Tensor:
     """Write ``draw(shape)`` into the tensor's array in place (no graph is recorded)."""
     data = _target(fn, tensor)
     data[...] = draw(data.shape)
+    mark_changed(data)
     return tensor
 
 

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..autograd import mark_changed
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -298,6 +299,7 @@ class Module:
                                "(nothing was changed):\n  " + "\n  ".join(problems))
         for param, value in updates:
             np.copyto(param.data, value, casting="same_kind")
+            mark_changed(param.data)  # graphs recorded before may not backward any more
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ repr
