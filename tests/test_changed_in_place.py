@@ -134,3 +134,12 @@ def test_loading_a_state_dict_or_reinitialising_counts_as_a_change():
         change(model)
         with pytest.raises(RuntimeError, match="changed in place"):
             loss.backward()
+
+
+def test_a_numpy_write_to_data_is_checked_once_marked():
+    w = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    loss = (w * w).sum()
+    w.data[0] = 7.0  # bypasses the check, like .data in PyTorch ...
+    autograd.mark_changed(w.data)  # ... unless it is noted
+    with pytest.raises(RuntimeError, match="Mul: " + CHANGED):
+        loss.backward()
