@@ -265,7 +265,7 @@ _next_seq = itertools.count().__next__  # creation order of nodes: a topological
 _UNARY = object()  # the missing second argument of a one-input ufunc
 
 
-def apply_ufunc(cls, x, y=_UNARY):
+def apply_ufunc(cls, x, y=_UNARY, *more):
     """``cls.apply(x[, y])`` of a ``UfuncFunction`` ``cls``. The Tensor operators call it
     directly: binding a classmethod per op costs a fifth of a small multiply."""
     xd, nx = (x.data, x.requires_grad) if isinstance(x, Tensor) else (x, False)
@@ -274,6 +274,9 @@ def apply_ufunc(cls, x, y=_UNARY):
         raw = (xd,)
         needs = (nx,)
     else:
+        if more or cls.ufunc.nin != 2:  # a second argument of a 1-input ufunc would be `out`
+            raise TypeError(f"{cls.name()} takes {cls.ufunc.nin} input(s), got "
+                            f"{2 + len(more)}")
         yd, ny = (y.data, y.requires_grad) if isinstance(y, Tensor) else (y, False)
         args = (x, y)
         raw = (xd, yd)

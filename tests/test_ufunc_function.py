@@ -123,3 +123,14 @@ def test_a_misdeclared_ufunc_op_is_refused_when_the_class_is_made():
     with pytest.raises(TypeError, match=r"Sq.ufunc must be a numpy ufunc .* got function"):
         class Sq(mg.UfuncFunction):
             ufunc = staticmethod(lambda x: x * x)
+
+
+def test_a_wrong_number_of_inputs_is_refused_and_writes_nothing():
+    x, y = mg.tensor([0.5, 1.0]), mg.tensor([7.0, 7.0])
+    with pytest.raises(TypeError, match=r"Sin takes 1 input\(s\), got 2"):
+        Sin.apply(x, y)  # np.sin(x, y) would write sin(x) into y (its `out`)
+    assert y.tolist() == [7.0, 7.0]
+    with pytest.raises(TypeError, match=r"Hypot takes 2 input\(s\), got 3"):
+        Hypot.apply(x, y, y)
+    with pytest.raises(TypeError, match=r"Hypot: .*inputs: \(2,\) float32"):
+        Hypot.apply(x)
