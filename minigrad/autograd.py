@@ -430,11 +430,15 @@ def _check_saved_unchanged(fn):
         for a in (s, s.base):
             entry = _changed.get(id(a))
             if entry is not None and entry[1] > fn.seq and entry[0]() is a:
+                where = getattr(fn, "created_at", None)
                 raise RuntimeError(
                     f"{fn.name()}: a value it saved for backward (shape {s.shape}, {s.dtype}) "
                     "was changed in place after the op ran (add_, mul_, zero_, t[i] = ..., "
                     "an optimizer step ...), so its gradient would be wrong. Run the forward "
-                    "again after the change, or change a copy (t.clone()).")
+                    "again after the change, or change a copy (t.clone()). "
+                    + (f"The {fn.name()} was created at {where}." if where else
+                       "Run the forward under mg.detect_anomaly() to see where the op was "
+                       "created."))
 
 
 # --------------------------------------------------------------------------- the engine

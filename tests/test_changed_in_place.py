@@ -143,3 +143,18 @@ def test_a_numpy_write_to_data_is_checked_once_marked():
     autograd.mark_changed(w.data)  # ... unless it is noted
     with pytest.raises(RuntimeError, match="Mul: " + CHANGED):
         loss.backward()
+
+
+def test_the_error_tells_where_the_op_was_made_under_detect_anomaly():
+    w = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with mg.detect_anomaly():
+        loss = (w * w).sum()
+    with mg.no_grad():
+        w -= 0.1
+    with pytest.raises(RuntimeError, match=r"The Mul was created at .*test_changed_in_place.py"):
+        loss.backward()
+    loss = (w * w).sum()
+    with mg.no_grad():
+        w -= 0.1
+    with pytest.raises(RuntimeError, match=r"under mg.detect_anomaly\(\) to see where"):
+        loss.backward()
