@@ -340,7 +340,7 @@ def test_hessian_vector_product_of_softmax_loss():
 
 @pytest.mark.parametrize("op", ["tanh", "sigmoid", "exp", "log", "sqrt", "div", "softmax",
                                 "max", "getitem", "matmul", "pow", "mul", "sub_neg", "abs",
-                                "maximum", "clone"])
+                                "maximum", "clone", "mean_axis"])
 def test_second_derivatives_match_finite_differences(op):
     rng = np.random.default_rng(1)
     fns = {
@@ -352,6 +352,7 @@ def test_second_derivatives_match_finite_differences(op):
         "mul": lambda x: x * x * x, "sub_neg": lambda x: -(x - x * x.exp()),
         "abs": lambda x: (x - 1.0).abs() * x, "maximum": lambda x: mg.maximum(x, 1.0 - x) * x,
         "clone": lambda x: x.clone() * x.clone().exp(),
+        "mean_axis": lambda x: (x.reshape(2, 2) ** 3).mean(axis=0).sum() * x,
     }
     f = fns[op]
     x0 = rng.uniform(0.5, 1.5, 4)
