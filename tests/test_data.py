@@ -261,6 +261,14 @@ def test_collate_keeps_dicts_namedtuples_and_strings():
     assert isinstance(as_list, list) and as_list[1].dtype == np.float64
 
 
+def test_collate_keeps_numpy_strings_as_a_list():
+    # Labels read from a numpy string array are np.str_ (a str and a np.generic): PyTorch's
+    # default_collate keeps them as a list of strings, as it does Python strings.
+    names = np.array(["cat", "dog", "cat"])
+    batch = default_collate([(np.float32(i), names[i]) for i in range(3)])
+    assert batch[1] == list(names) and batch[0].dtype == np.float32
+
+
 @pytest.mark.parametrize("samples, error, words", [
     ([np.zeros(2), np.zeros(3)], ValueError, ["different shapes", "(2,)", "(3,)"]),
     ([(1, 2), (1,)], ValueError, ["different numbers of fields"]),
@@ -408,3 +416,41 @@ def test_preprocess_chains_the_steps():
     np.testing.assert_array_equal(plain_train, X_train.reshape(20, 4))
     with pytest.raises(ValueError, match=r"preprocess.*\(20, 4\).*\(5, 3\)"):
         preprocess(X_train, X_test[:, :, :1].repeat(3, axis=2)[:, 0])
+
+
+def test_flatten_and_preprocess_keep_an_empty_set_of_samples():
+    X = np.random.default_rng(4).integers(0, 255, size=(6, 4, 4, 3), dtype=np.uint8)
+    empty = X[:0]
+    assert flatten(empty).shape == (0, 48) and flatten(empty).dtype == X.dtype
+    train, test = preprocess(X, empty, scale_by=255, bias=True)
+    assert train.shape == (6, 49) and test.shape == (0, 49)
+
+
+@pytest.mark.parametrize("function", [subtract_mean, scale])
+@pytest.mark.parametrize("test_shape", [(4, 1), (4, 5), (3,)])
+def test_statistics_are_applied_only_to_test_samples_of_the_training_shape(function,
+                                                                          test_shape):
+    # (4, 1) would broadcast silently against the (3,) statistic, (4, 5) would fail inside numpy.
+    X_train = np.random.default_rng(5).normal(size=(6, 3))
+    with pytest.raises(ValueError) as info:
+        function(X_train, np.ones(test_shape))
+    for word in (function.__name__, "(6, 3)", str(test_shape)):
+        assert word in str(info.value)
+
+
+@pytest.mark.parametrize("function", [subtract_mean, scale])
+def test_statistics_of_an_empty_training_set_are_refused(function):
+    with pytest.raises(ValueError, match=rf"{function.__name__}.*\(0, 3\)"):
+        function(np.zeros((0, 3)), np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("dtype, n", [(np.float32, 50_000), (np.float32, 1437), (np.float16, 10)])
+@pytest.mark.parametrize("value", [0.0, 0.1, 0.3, 123.456])
+def test_scale_keeps_1_for_every_constant_feature_whatever_the_rounding(dtype, n, value):
+    # A constant feature's std comes out of float32 sums as a few 1e-8 instead of 0, and a
+    # float16 array compares with eps=1e-8 rounded to 0: neither may divide by ~0.
+    X = np.column_stack([np.full(n, value), np.arange(n) % 7]).astype(dtype)
+    for data in (X, subtract_mean(X)[0]):
+        scaled, _, s = scale(data)
+        assert s[0] == 1
+        assert np.all(np.abs(scaled[:, 0]) <= np.abs(data[:, 0]).max())

@@ -25,10 +25,10 @@ def default_collate(samples: list):
         return _collate_sequences(samples, first)
     if isinstance(first, dict):
         return {key: default_collate([sample[key] for sample in samples]) for key in first}
+    if isinstance(first, (str, bytes)):  # before np.generic: np.str_ is both, and stays a str
+        return list(samples)
     if isinstance(first, (Tensor, np.ndarray, np.generic, numbers.Number)):
         return _stack(samples)
-    if isinstance(first, (str, bytes)):
-        return list(samples)
     raise TypeError(
         f"default_collate: cannot batch samples of type {type(first).__name__}; samples must be "
         "Tensors, arrays, numbers, strings, or tuples/lists/dicts of them (or pass collate_fn=)")
