@@ -516,6 +516,32 @@ def test_state_dict_round_trip_continues_identically(make, kwargs, tmp_path):
             np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("via_file", [False, True], ids=["in-memory", "file"])
+@pytest.mark.parametrize("make,kwargs", ALL_CONFIGS, ids=CONFIG_IDS)
+def test_state_dict_round_trip_keeps_the_buffers_of_a_0d_parameter(make, kwargs, via_file,
+                                                                    tmp_path):
+    # a scalar parameter's buffers are 0-d arrays: loading must keep them arrays, not floats
+    start = [np.array(0.75), np.array([0.5, -0.5])]
+    first, later = _fake_grads((), (2,), 3, 3), _fake_grads((), (2,), 4, 4)
+    params = [mg.tensor(a, requires_grad=True) for a in start]
+    opt = make(params, **kwargs)
+    _run_steps(opt, params, first)
+    saved = opt.state_dict()
+    if via_file:
+        mg.save(saved, tmp_path / "opt.npz")
+        saved = mg.load(tmp_path / "opt.npz")
+    fresh = [mg.tensor(p.data, requires_grad=True) for p in params]   # copies
+    fresh_opt = make(fresh, **kwargs)
+    fresh_opt.load_state_dict(saved)
+    for name, value in opt.state[params[0]].items():
+        assert type(fresh_opt.state[fresh[0]][name]) is type(value), name
+    expected = _run_steps(opt, params, later)
+    got = _run_steps(fresh_opt, fresh, later)
+    for e, g in zip(expected, got):
+        for a, b in zip(e, g):
+            np.testing.assert_array_equal(a, b)
+
+
 def _arrays_equal(x, y):
     if isinstance(x, dict):
         return x.keys() == y.keys() and all(_arrays_equal(x[k], y[k]) for k in x)
@@ -688,6 +714,26 @@ def test_random_search_state_dict_round_trip(tmp_path):
     np.copyto(W2.data, fresh.state[W2]["best"])
     assert [fresh.step(loss2) for _ in range(10)] == expected
     assert np.array_equal(W.data, W2.data)
+
+
+def test_random_search_state_dict_round_trip_with_a_0d_parameter(tmp_path):
+    def problem():
+        w = mg.tensor(np.array(0.0), requires_grad=True)
+        return w, lambda: (w - 0.3) * (w - 0.3)
+
+    w, loss = problem()
+    opt = optim.RandomSearch([w], std=0.2, mode="local", seed=5)
+    for _ in range(5):
+        opt.step(loss)
+    mg.save(opt.state_dict(), tmp_path / "rs.npz")
+    expected = [opt.step(loss) for _ in range(20)]
+
+    w2, loss2 = problem()
+    fresh = optim.RandomSearch([w2], std=0.2, mode="local", seed=999)
+    fresh.load_state_dict(mg.load(tmp_path / "rs.npz"))
+    np.copyto(w2.data, fresh.state[w2]["best"])
+    assert [fresh.step(loss2) for _ in range(20)] == expected
+    assert np.array_equal(w.data, w2.data)
 
 
 # ---------------------------------------------------------------------------- tiny models

@@ -323,7 +323,7 @@ class Optimizer:
             return int(plain(value))
         if isinstance(value, (np.ndarray, list, tuple)):
             arr = np.asarray(value)
-            if arr.ndim == 0:
+            if arr.ndim == 0 and param.ndim != 0:   # a scalar; a 0-d parameter's buffer is 0-d
                 return arr.item()
             if arr.shape != param.shape:
                 raise ValueError(
