@@ -316,6 +316,18 @@ def test_split_is_reproducible_and_seed_dependent():
     assert not np.array_equal(a.X_test, c.X_test)
 
 
+@pytest.mark.parametrize("seed", [-1, 1.5, "zero"])
+def test_split_rejects_a_bad_seed_naming_it(seed):
+    with pytest.raises((TypeError, ValueError)) as info:
+        split_train_test(np.zeros((10, 2)), np.arange(10) % 2, seed=seed)
+    assert "split_train_test" in str(info.value) and repr(seed) in str(info.value)
+
+
+def test_split_rejects_a_scalar_X_naming_it():
+    with pytest.raises(ValueError, match=r"split_train_test.*shape \(\)"):
+        split_train_test(np.float64(1.0), np.arange(3))
+
+
 def test_unstratified_split():
     y = np.repeat([0, 1], [90, 10])
     split = split_train_test(np.arange(100)[:, None], y, test_size=0.2, seed=0, stratify=False)

@@ -444,6 +444,10 @@ def test_synthetic_sets_are_reproducible(maker):
     (lambda: make_spiral(n_classes=2.5), ["n_classes"]),
     (lambda: make_blobs(n_features=True), ["make_blobs", "n_features"]),
     (lambda: make_blobs(std=-1), ["std", ">= 0"]),
+    (lambda: make_spiral(seed=-1), ["make_spiral", "seed", "-1"]),
+    (lambda: make_blobs(seed=-2), ["make_blobs", "seed", "-2"]),
+    (lambda: make_blobs(center_box=(5, -5)), ["make_blobs", "center_box", "(5, -5)"]),
+    (lambda: make_blobs(center_box=(0, 1, 2)), ["make_blobs", "center_box", "(0, 1, 2)"]),
 ])
 def test_synthetic_makers_reject_bad_arguments(call, words):
     with pytest.raises(ValueError) as info:

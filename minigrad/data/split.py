@@ -66,7 +66,7 @@ def split_train_test(X, y, test_size: float = 0.2, seed=0, stratify: bool = True
     Returns ``TrainTestSplit(X_train, y_train, X_test, y_test)``, both sets in random order.
     """
     X, y = np.asarray(X), np.asarray(y)
-    if y.ndim != 1 or len(X) != len(y):
+    if y.ndim != 1 or X.ndim == 0 or len(X) != len(y):
         raise ValueError(
             f"split_train_test: y must be 1-d with one label per row of X, got X of shape "
             f"{X.shape} and y of shape {y.shape}")
@@ -80,7 +80,7 @@ def split_train_test(X, y, test_size: float = 0.2, seed=0, stratify: bool = True
         raise ValueError(
             f"split_train_test: test_size={test_size} of {n} samples leaves "
             f"{n - n_test} for training and {n_test} for testing; both must be non-empty")
-    rng = np.random.default_rng(seed)
+    rng = seeded_generator(seed, "split_train_test")
     if stratify:
         train_index, test_index = _stratified_indices(y, n_test, rng)
     else:
@@ -89,6 +89,15 @@ def split_train_test(X, y, test_size: float = 0.2, seed=0, stratify: bool = True
     train_index, test_index = rng.permutation(train_index), rng.permutation(test_index)
     return TrainTestSplit(X[train_index], y[train_index], X[test_index], y[test_index],
                           classes=classes)
+
+
+def seeded_generator(seed, function: str) -> np.random.Generator:
+    """``np.random.default_rng(seed)``, with an error that names the function and the seed."""
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{function}: seed must be an int >= 0, None or a np.random.Generator, "
+                        f"got {seed!r} ({exc})") from None
 
 
 def _stratified_indices(y, n_test, rng):

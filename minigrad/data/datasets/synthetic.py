@@ -9,6 +9,8 @@ import numbers
 
 import numpy as np
 
+from ..split import seeded_generator
+
 __all__ = ["make_spiral", "make_blobs"]
 
 
@@ -21,7 +23,7 @@ def make_spiral(n_per_class: int = 100, n_classes: int = 3, seed=0, noise: float
     close to 100%. Returns X (n_classes * n_per_class, 2) and y.
     """
     _check_positive_int("make_spiral", n_per_class=n_per_class, n_classes=n_classes)
-    rng = np.random.default_rng(seed)
+    rng = seeded_generator(seed, "make_spiral")
     radius = np.tile(np.linspace(0.0, 1.0, n_per_class), n_classes)
     y = np.repeat(np.arange(n_classes, dtype=np.int64), n_per_class)
     theta = 4.0 * (y + radius) + noise * rng.standard_normal(len(y))
@@ -40,8 +42,12 @@ def make_blobs(n_per_class: int = 100, n_classes: int = 3, n_features: int = 2,
                         n_features=n_features)
     if not (isinstance(std, numbers.Real) and std >= 0):
         raise ValueError(f"make_blobs: std must be a number >= 0, got {std!r}")
+    if not (np.shape(center_box) == (2,) and all(isinstance(v, numbers.Real) for v in center_box)
+            and center_box[0] <= center_box[1]):
+        raise ValueError(f"make_blobs: center_box must be (low, high) with low <= high, got "
+                         f"{center_box!r}")
     low, high = center_box
-    rng = np.random.default_rng(seed)
+    rng = seeded_generator(seed, "make_blobs")
     centers = rng.uniform(low, high, size=(n_classes, n_features))
     y = np.repeat(np.arange(n_classes, dtype=np.int64), n_per_class)
     X = centers[y] + std * rng.standard_normal((len(y), n_features))
