@@ -132,6 +132,20 @@ def test_register_rejects_wrong_types_and_name_clashes():
         m.register_parameter("flag", nn.Parameter(mg.zeros(1)))
 
 
+
+@pytest.mark.parametrize("name", ["train", "forward", "state_dict"])
+def test_register_refuses_names_of_methods(name):
+    """Like PyTorch: a parameter or child named like a method would be hidden by the method."""
+    m = nn.Linear(2, 2)
+    with pytest.raises(KeyError, match=f"'{name}' already exists"):
+        m.register_parameter(name, nn.Parameter(mg.zeros(1)))
+    with pytest.raises(KeyError, match=f"'{name}' already exists"):
+        m.add_module(name, nn.ReLU())
+    with pytest.raises(KeyError, match=f"'{name}' already exists"):
+        setattr(m, name, nn.Parameter(mg.zeros(1)))
+    assert [n for n, _ in m.named_parameters()] == ["weight", "bias"]
+    assert list(m.children()) == [] and callable(getattr(m, name))
+
 def test_deepcopy_makes_an_independent_model():
     import copy
     model = MLP()

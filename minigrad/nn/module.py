@@ -92,7 +92,8 @@ class Module:
                 f"cannot register a {type(param).__name__} as parameter {name!r} of "
                 f"{type(self).__name__}: a Parameter or None expected (wrap it: "
                 "nn.Parameter(value))")
-        if name not in params and (name in self.__dict__ or name in self._modules):
+        if name not in params and (name in self.__dict__ or name in self._modules
+                                   or hasattr(type(self), name)):  # a method would hide it
             raise KeyError(f"attribute {name!r} already exists in {type(self).__name__}")
         params[name] = param
         if param is not None and param.name is None:
@@ -106,7 +107,8 @@ class Module:
             raise TypeError(
                 f"cannot register a {type(module).__name__} as child module {name!r} of "
                 f"{type(self).__name__}: a Module or None expected")
-        if name not in modules and (name in self.__dict__ or name in self._parameters):
+        if name not in modules and (name in self.__dict__ or name in self._parameters
+                                    or hasattr(type(self), name)):  # a method would hide it
             raise KeyError(f"attribute {name!r} already exists in {type(self).__name__}")
         modules[name] = module
         if module is not None:
