@@ -245,6 +245,26 @@ def test_losses_reject_unknown_reduction_and_integer_scores(loss_fn):
             loss_fn(mg.Tensor(np.zeros((2, 3), dtype=np.int64)), np.zeros(2, dtype=int))
 
 
+@pytest.mark.parametrize("loss_fn", [F.cross_entropy, F.multiclass_hinge_loss])
+@pytest.mark.parametrize("as_tensor", [False, True])
+def test_fused_loss_gradient_uses_the_target_of_its_forward(batch, loss_fn, as_tensor):
+    """A target buffer refilled between forward and backward (a reused batch array, or a class
+    Tensor changed with t[...] = v) must not change the gradient of the loss already computed."""
+    scores, target = batch
+    expected = mg.Tensor(scores, requires_grad=True)
+    loss_fn(expected, target.copy()).backward()
+    x = mg.Tensor(scores, requires_grad=True)
+    buffer = target.copy()
+    held = mg.Tensor(buffer) if as_tensor else buffer
+    loss = loss_fn(x, held)
+    if as_tensor:
+        held[...] = (target + 1) % C
+    else:
+        buffer[:] = (target + 1) % C
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.data, expected.grad.data)
+
+
 @pytest.mark.parametrize("margin", [float("nan"), float("inf"), "1", None, True])
 def test_hinge_rejects_bad_margin(margin):
     with pytest.raises(ValueError, match="margin must be a finite real number"):

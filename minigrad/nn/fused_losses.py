@@ -53,7 +53,7 @@ class CrossEntropy(Function):
         losses = np.log(totals)
         losses -= picked
         ctx.save_for_backward(probs)
-        ctx.target = target
+        ctx.target = target.copy()  # the caller may refill its array before backward
         ctx.reduction = reduction
         return _reduce(losses, reduction)
 
@@ -90,7 +90,7 @@ class MulticlassHinge(Function):
         margins[rows, target] = 0
         np.maximum(margins, 0, out=margins)
         ctx.save_for_backward(margins)
-        ctx.target = target
+        ctx.target = target.copy()  # the caller may refill its array before backward
         ctx.reduction = reduction
         return _reduce(margins.sum(axis=1), reduction)
 
