@@ -7,7 +7,9 @@ ints, tuples stay tuples; Tensors come back as ndarrays) while reading with
 ``allow_pickle=False``: loading a file can never run code.
 
 Writes are atomic: the archive is written to a temporary file next to ``path``, flushed to
-disk, then renamed over ``path``; if anything fails, ``path`` keeps its previous content.
+disk, then renamed over ``path``; if anything fails, ``path`` keeps its previous content. As
+with ``open(path, "wb")``, a symlink is written through (its target is replaced) and a file
+that is overwritten keeps its permissions.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import contextlib
 import json
 import os
 import secrets
+import stat
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -173,17 +176,26 @@ def _atomic_write(path: str, write) -> None:
 
     On any failure (including KeyboardInterrupt) the temporary file is removed and ``path`` is
     left as it was. Every resource is acquired inside the ``try`` that releases it, so an
-    interrupt between any two lines leaks neither a file nor a descriptor.
+    interrupt between any two lines leaks neither a file nor a descriptor. A symlink ``path``
+    is written through; an existing file's permission bits are kept.
     """
+    if os.path.islink(path):
+        path = os.path.realpath(path)
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"save: the directory {directory!r} of {path!r} does not exist")
     if os.path.isdir(path):
         raise IsADirectoryError(f"save: {path!r} is a directory")
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        mode = None  # a new file: 0666 minus the umask
     fd = tmp = file = None
     try:
         fd, tmp = _open_temporary(path)
         file = os.fdopen(fd, "wb")  # from here on the file object owns (and closes) fd
+        if mode is not None:
+            os.chmod(tmp, mode)
         with file:
             write(file)
             file.flush()
@@ -223,7 +235,8 @@ _ZIP_MAGIC = b"PK\x03\x04"  # an .npz is a zip archive; an empty one cannot hold
 
 # zipfile, zlib and numpy report damaged archives with these
 _READ_ERRORS = (ValueError, KeyError, TypeError, IndexError, EOFError, OSError,
-                zipfile.BadZipFile, zlib.error, UnicodeDecodeError, json.JSONDecodeError)
+                zipfile.BadZipFile, zlib.error, UnicodeDecodeError, json.JSONDecodeError,
+                RecursionError)  # a crafted manifest nested too deep
 
 
 def _manifest(archive, path: str) -> dict:

@@ -3,6 +3,7 @@ import json
 import math
 import os
 import pathlib
+import stat
 
 import numpy as np
 import pytest
@@ -111,6 +112,30 @@ def test_new_file_gets_ordinary_permissions(folder):
         pass
     assert os.stat(folder / "saved").st_mode == os.stat(folder / "plain").st_mode
 
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_overwriting_keeps_the_files_permissions(folder):
+    path = folder / "private.ckpt"
+    mg.save({"a": 1}, path)
+    mode = 0o600 if stat.S_IMODE(os.stat(path).st_mode) != 0o600 else 0o640
+    os.chmod(path, mode)
+    mg.save({"a": 2}, path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == mode and mg.load(path) == {"a": 2}
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_saving_to_a_symlink_writes_its_target(folder):
+    """Like open(path, "wb") (and torch.save): the link stays and the file it points to is
+    replaced."""
+    (folder / "runs").mkdir()
+    target = folder / "runs" / "model.ckpt"
+    mg.save({"step": 1}, target)
+    link = folder / "latest.ckpt"
+    link.symlink_to(target)
+    mg.save({"step": 2}, link)
+    assert link.is_symlink() and mg.load(target) == {"step": 2} == mg.load(link)
+    assert _files(folder) == ["latest.ckpt", "runs"] and _files(folder / "runs") == ["model.ckpt"]
 
 @pytest.mark.parametrize("obj,error,words", [
     ({"m": nn.Linear(2, 2)}, TypeError, ["obj['m']", "Linear", "state_dict"]),
@@ -264,6 +289,18 @@ def test_malformed_manifests_are_a_clear_error(folder, manifest, words):
         mg.load(path)
     assert "bad.npz" in str(info.value) and words in str(info.value)
 
+
+
+def test_deeply_nested_manifest_is_a_clear_error(folder):
+    """A crafted manifest nested far deeper than any saved object is refused, not a
+    RecursionError."""
+    depth = 100_000
+    raw = ('{"format": "minigrad.save", "version": 1, "root": ' + '{"t": "list", "v": [' * depth
+           + '{"t": "none"}' + "]}" * depth + "}").encode()
+    path = folder / "deep.npz"
+    _write_with_manifest(path, raw)
+    with pytest.raises(SerializationError, match="deep.npz.*corrupt"):
+        mg.load(path)
 
 def test_save_and_load_are_exported_from_the_package(folder):
     assert mg.save is serialization.save and mg.load is serialization.load
