@@ -347,6 +347,39 @@ def test_named_parameters_are_accepted():
         optim.SGD([("w", w), mg.tensor([1.0], requires_grad=True)])
 
 
+def test_param_groups_are_all_named_or_all_unnamed():
+    a, b = (mg.tensor([1.0], requires_grad=True) for _ in range(2))
+    with pytest.raises(ValueError, match="with/without names"):
+        optim.SGD([{"params": [("a", a)]}, {"params": [b]}])
+    for first, added, message in (([("a", a)], [b], "without names"),
+                                  ([a], [("b", b)], "with names")):
+        opt = optim.SGD(first, lr=0.1)
+        with pytest.raises(ValueError, match=message):
+            opt.add_param_group({"params": added})
+        assert len(opt.param_groups) == 1                # nothing changed
+
+
+def test_load_state_dict_takes_the_saved_param_names(tmp_path):
+    def fresh(named, name="v"):
+        w = mg.tensor([1.0], requires_grad=True)
+        return optim.SGD([(name, w)] if named else [w], lr=0.1)
+
+    saved_named = fresh(True, "w").state_dict()
+    mg.save(saved_named, tmp_path / "named.npz")
+    for saved in (saved_named, mg.load(tmp_path / "named.npz")):
+        for target in (fresh(False), fresh(True)):   # the saved names win
+            target.load_state_dict(saved)
+            assert target.param_groups[0]["param_names"] == ["w"]
+            assert target.state_dict()["param_groups"][0]["param_names"] == ["w"]
+    target = fresh(True)
+    target.load_state_dict(fresh(False).state_dict())  # none saved: the optimizer's stay
+    assert target.param_groups[0]["param_names"] == ["v"]
+    bad = {**saved_named, "param_groups": [{**saved_named["param_groups"][0],
+                                            "param_names": ["w", "x"]}]}
+    with pytest.raises(ValueError, match="param_names"):
+        fresh(False).load_state_dict(bad)
+
+
 # ---------------------------------------------------------------------------- input errors
 def test_params_errors():
     w = mg.tensor([1.0], requires_grad=True)

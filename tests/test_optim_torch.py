@@ -119,6 +119,26 @@ def test_state_dict_layout_matches_torch():
         assert mine["state"][i]["step"] == torchs["state"][i]["step"].item() == 3
 
 
+def test_param_names_follow_torch():
+    def names(lib, own, saved):
+        """The names after loading the state dict of an optimizer named ``saved``."""
+        opts = []
+        for given in (saved, own):
+            W, _ = _params(lib)
+            params = [(given, W)] if given else [W]
+            opts.append((optim.SGD if lib == "mg" else torch.optim.SGD)(params, lr=0.1))
+        opts[1].load_state_dict(opts[0].state_dict())
+        return opts[1].param_groups[0].get("param_names")
+
+    for own, saved in (("v", "w"), (None, "w"), ("v", None), (None, None)):
+        assert names("mg", own, saved) == names("torch", own, saved)
+
+    for lib, make in (("mg", optim.SGD), ("torch", torch.optim.SGD)):
+        W, b = _params(lib)
+        with pytest.raises(ValueError, match="with/without names"):
+            make([{"params": [("W", W)]}, {"params": [b]}])
+
+
 # ---------------------------------------------------------------------------- schedulers
 SCHEDULES = [
     ("StepLR", dict(step_size=7, gamma=0.5)),

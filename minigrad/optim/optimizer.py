@@ -155,6 +155,10 @@ class Optimizer:
                              "same Tensor twice): it would be updated twice per step")
         if any(id(p) in new_ids for g in self.param_groups for p in g["params"]):
             raise ValueError("some parameters appear in more than one parameter group")
+        if any(("param_names" in g) != (names is not None) for g in self.param_groups):
+            raise ValueError("all optimizer param groups should be with/without names: cannot "
+                             f"add a param group {'with' if names else 'without'} names to "
+                             f"this optimizer, whose groups are {'without' if names else 'with'}")
         group = {key: value for key, value in param_group.items()
                  if key not in ("params", "param_names")}
         for name, default in self.defaults.items():
@@ -302,6 +306,14 @@ class Optimizer:
                 new.setdefault(key, value)   # keeps params and param_names of this optimizer
             self._check_group(new)
             new["params"] = group["params"]
+            if "param_names" in saved:       # saved names replace the optimizer's, as in PyTorch
+                names = plain(saved["param_names"])
+                names = [names] if isinstance(names, str) else list(names)
+                if len(names) != len(saved_ids) or not all(isinstance(n, str) for n in names):
+                    raise ValueError(f"{owner}: param_groups[{i}]['param_names'] must hold one "
+                                     f"name per parameter ({len(saved_ids)}), got "
+                                     f"{saved['param_names']!r}")
+                new["param_names"] = names
             new_groups.append(new)
         new_state = defaultdict(dict)
         for key, saved_state in dict(state_dict["state"]).items():
