@@ -767,6 +767,12 @@ def test_random_search_state_dict_round_trip_with_a_0d_parameter(tmp_path):
     np.copyto(w2.data, fresh.state[w2]["best"])
     assert [fresh.step(loss2) for _ in range(20)] == expected
     assert np.array_equal(w.data, w2.data)
+    # as np.load gives it: the best loss a 0-d array like the parameter's 'best'
+    sd = opt.state_dict()
+    sd["state"][0]["best_loss"] = np.array(sd["state"][0]["best_loss"])
+    fresh.load_state_dict(sd)
+    assert type(fresh.best_loss) is float and fresh.best_loss == opt.best_loss
+    assert type(fresh.state[w2]["best"]) is np.ndarray
 
 
 # ---------------------------------------------------------------------------- tiny models

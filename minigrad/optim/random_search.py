@@ -15,6 +15,7 @@ from ..autograd import mark_changed, no_grad
 from ..random import default_generator
 from ..tensor import Tensor
 from . import _checks
+from ._checks import plain
 from .optimizer import Optimizer
 
 __all__ = ["RandomSearch"]
@@ -151,6 +152,8 @@ class RandomSearch(Optimizer):
                 raise ValueError("RandomSearch.load_state_dict: rng_state must hold 6 numbers, "
                                  f"got shape {words.shape}")
             return words.astype(np.uint64)
+        if name == "best_loss":      # a number even beside a 0-d parameter's 'best'
+            return float(plain(value))
         return super()._loaded_state_value(param, pid, name, value)
 
     def load_state_dict(self, state_dict: dict) -> None:
