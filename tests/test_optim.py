@@ -733,20 +733,26 @@ def test_random_search_evaluates_the_closure_without_a_graph():
     assert flags == [False]
 
 
-def test_random_search_state_dict_round_trip(tmp_path):
-    W, loss = _quadratic_problem()
+def _random_search_resumes_exactly(problem, tmp_path, warmup, steps):
+    """Run, save, run on; a fresh optimizer loaded from the file must repeat the second run."""
+    W, loss = problem()
     opt = optim.RandomSearch([W], std=0.2, mode="local", seed=11)
-    for _ in range(10):
+    for _ in range(warmup):
         opt.step(loss)
     mg.save(opt.state_dict(), tmp_path / "rs.npz")
-    expected = [opt.step(loss) for _ in range(10)]
+    expected = [opt.step(loss) for _ in range(steps)]
 
-    W2, loss2 = _quadratic_problem()
+    W2, loss2 = problem()
     fresh = optim.RandomSearch([W2], std=0.2, mode="local", seed=999)
     fresh.load_state_dict(mg.load(tmp_path / "rs.npz"))
     np.copyto(W2.data, fresh.state[W2]["best"])
-    assert [fresh.step(loss2) for _ in range(10)] == expected
+    assert [fresh.step(loss2) for _ in range(steps)] == expected
     assert np.array_equal(W.data, W2.data)
+    return opt, fresh, W2
+
+
+def test_random_search_state_dict_round_trip(tmp_path):
+    _random_search_resumes_exactly(_quadratic_problem, tmp_path, warmup=10, steps=10)
 
 
 def test_random_search_state_dict_round_trip_with_a_0d_parameter(tmp_path):
@@ -754,19 +760,7 @@ def test_random_search_state_dict_round_trip_with_a_0d_parameter(tmp_path):
         w = mg.tensor(np.array(0.0), requires_grad=True)
         return w, lambda: (w - 0.3) * (w - 0.3)
 
-    w, loss = problem()
-    opt = optim.RandomSearch([w], std=0.2, mode="local", seed=5)
-    for _ in range(5):
-        opt.step(loss)
-    mg.save(opt.state_dict(), tmp_path / "rs.npz")
-    expected = [opt.step(loss) for _ in range(20)]
-
-    w2, loss2 = problem()
-    fresh = optim.RandomSearch([w2], std=0.2, mode="local", seed=999)
-    fresh.load_state_dict(mg.load(tmp_path / "rs.npz"))
-    np.copyto(w2.data, fresh.state[w2]["best"])
-    assert [fresh.step(loss2) for _ in range(20)] == expected
-    assert np.array_equal(w.data, w2.data)
+    opt, fresh, w2 = _random_search_resumes_exactly(problem, tmp_path, warmup=5, steps=20)
     # as np.load gives it: the best loss a 0-d array like the parameter's 'best'
     sd = opt.state_dict()
     sd["state"][0]["best_loss"] = np.array(sd["state"][0]["best_loss"])
