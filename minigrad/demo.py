@@ -3,15 +3,42 @@
 Three Gaussian blobs in 2-D, a weight matrix and a bias, plain gradient descent: the smallest
 complete use of ``Tensor``, ``backward()`` and ``.grad``.
 """
+import argparse
+import math
+
 import numpy as np
 
 import minigrad as mg
 
 
 def add_arguments(parser):
-    parser.add_argument("--steps", type=int, default=100, help="gradient descent steps")
-    parser.add_argument("--lr", type=float, default=0.5, help="learning rate")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps", type=_count("--steps"), default=100,
+                        help="gradient descent steps")
+    parser.add_argument("--lr", type=_learning_rate, default=0.5, help="learning rate")
+    parser.add_argument("--seed", type=_count("--seed"), default=0)
+
+
+def _count(flag: str):
+    """An argparse type: a whole number >= 0 (a negative seed or step count is refused)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < 0:
+            raise argparse.ArgumentTypeError(f"{flag} must be a whole number >= 0, got {text!r}")
+        return value
+    return parse
+
+
+def _learning_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"--lr must be a finite number > 0, got {text!r}")
+    return value
 
 
 def train(steps=100, lr=0.5, seed=0, log_every=10, echo=print):

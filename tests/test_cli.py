@@ -1,6 +1,8 @@
 import subprocess
 import sys
 
+import pytest
+
 import minigrad
 from minigrad import cli
 from minigrad.demo import train
@@ -33,3 +35,16 @@ def test_import_is_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--steps", "-1"], "--steps"),
+    (["--seed", "-1"], "--seed"),
+    (["--lr", "nan"], "--lr"),
+])
+def test_demo_bad_arguments_are_argparse_errors(capsys, argv, words):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["demo", *argv])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: minigrad demo" in err and words in err and "Traceback" not in err
