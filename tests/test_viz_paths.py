@@ -263,3 +263,21 @@ def test_paths_command_all_surfaces(tmp_path, mpl):
         paths_command(["--surface", "nowhere"])
     with pytest.raises(SystemExit, match="--steps must be a positive integer"):
         paths_command(["--steps", "0", "--out", str(tmp_path)])
+
+
+def test_paths_command_negative_seed_is_an_argument_error(tmp_path, capsys, mpl):
+    with pytest.raises(SystemExit) as exc:
+        paths_command(["--surface", "noisy", "--steps", "2", "--seed", "-1",
+                       "--out", str(tmp_path / "out")])
+    assert exc.value.code == 2
+    assert "--seed must be a whole number >= 0" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_paths_command_refuses_an_output_folder_it_cannot_write(tmp_path, mpl):
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    for out in (blocker, blocker / "sub"):
+        with pytest.raises(SystemExit, match=r"minigrad paths: cannot write into --out"):
+            paths_command(["--surface", "saddle", "--steps", "2", "--out", str(out)])
+    assert blocker.read_text() == "not a folder"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import tempfile
 from dataclasses import dataclass
 from typing import Callable
 
@@ -159,7 +160,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="paths-out", help="folder for the PNGs and tables")
     parser.add_argument("--steps", type=int, default=None,
                         help="steps per optimizer (default: each surface's own)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the gradient noise")
+    parser.add_argument("--seed", type=_seed, default=0, help="seed of the gradient noise")
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--seed must be a whole number >= 0, got {text!r}")
+    return value
 
 
 def main(args) -> int:
@@ -167,7 +178,13 @@ def main(args) -> int:
     names = list(SURFACES) if args.surface == "all" else [args.surface]
     if args.steps is not None and args.steps < 1:
         raise SystemExit(f"minigrad paths: --steps must be a positive integer, got {args.steps}")
-    os.makedirs(args.out, exist_ok=True)
+    try:  # a folder that cannot be written fails now, not after the runs
+        os.makedirs(args.out, exist_ok=True)
+        with tempfile.TemporaryFile(dir=args.out):
+            pass
+    except OSError as exc:
+        raise SystemExit(f"minigrad paths: cannot write into --out {args.out}: "
+                         f"{exc.strerror or exc}") from None
     rows = []
     for name in names:
         surface = SURFACES[name]
