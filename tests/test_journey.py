@@ -414,3 +414,14 @@ def test_without_dot_the_graph_is_written_as_dot_source(tmp_path, monkeypatch):
     source = (tmp_path / "classifier_graph.dot").read_text()
     assert source.startswith("digraph") and "MatMul" in source
     assert not (tmp_path / "classifier_graph.svg").exists()
+
+
+def test_an_output_folder_it_cannot_write_is_refused_before_the_stages(tmp_path):
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    for out in (blocker, blocker / "sub"):
+        code, out_text, err = run_cli("--quick", "--dataset", "spiral", "--out", str(out))
+        assert code == 2 and "Traceback" not in err
+        assert "cannot write into the output folder" in err and str(out) in err
+        assert "== 1 random search ==" not in out_text     # no stage ran
+    assert blocker.read_text() == "not a folder"

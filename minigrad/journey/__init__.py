@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 
 from ..data import DataFileError
@@ -77,6 +78,7 @@ def run_journey(config: JourneyConfig, out_dir, echo=print) -> Journey:
 
     started = time.perf_counter()
     journey = Journey.start(config, echo=echo)
+    _prepare_out_dir(out_dir)
     data = journey.data
     echo(f"minigrad journey: a linear classifier with the {config.loss} loss, "
          f"{'quick' if config.quick else 'full'} budget, seed {config.seed}")
@@ -91,7 +93,6 @@ def run_journey(config: JourneyConfig, out_dir, echo=print) -> Journey:
     echo("\n" + format_console(journey.rows))
     for line in takeaways(journey):
         echo(f"* {line}")
-    os.makedirs(out_dir, exist_ok=True)
     written = _write_tables(journey, out_dir)
     by_stage = {}
     for curve in journey.curves:
@@ -114,6 +115,18 @@ def run_journey(config: JourneyConfig, out_dir, echo=print) -> Journey:
          + ", ".join(os.path.basename(p) for p in written))
     echo(f"total time {time.perf_counter() - started:.1f} s")
     return journey
+
+
+def _prepare_out_dir(out_dir) -> None:
+    """Make ``out_dir`` and check that a file can be created in it, before the stages: a folder
+    that cannot be written fails at once, not after minutes of training."""
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out_dir):
+            pass
+    except OSError as exc:
+        raise type(exc)(f"cannot write into the output folder {str(out_dir)!r}: "
+                        f"{exc.strerror or exc}") from exc
 
 
 def _write_tables(journey: Journey, out_dir) -> list[str]:
@@ -149,7 +162,7 @@ def main(args) -> int:
                            and sys.stdout.isatty())
     try:
         run_journey(config, args.out)
-    except (FileNotFoundError, DataFileError) as exc:
+    except (OSError, DataFileError) as exc:
         print(f"minigrad journey: {exc}", file=sys.stderr)
         return 2
     return 0
