@@ -206,6 +206,9 @@ class Tracer:
 
     def __call__(self, node, upstream, input_grads) -> None:
         step = describe_step(node, upstream, input_grads)
+        # the node has now used every gradient it received in this backward pass: one that
+        # reaches it later comes from another pass and is not added to these
+        self._received.pop(node, None)
         notes = {}
         for i, inp in enumerate(step.inputs):
             count = self._received.get(inp.key, 0) + 1

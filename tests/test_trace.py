@@ -141,3 +141,21 @@ def test_outputs_shown_in_docs_backprop_are_what_the_code_prints():
     for shown, actual, _, _ in pairs:
         assert shown == actual
     assert namespace["w"].grad is not None and namespace["report"].failing_nodes
+
+
+def test_a_second_backward_through_a_retained_node_is_not_called_added():
+    x = mg.tensor([1.0, 2.0], requires_grad=True, name="x")
+    h = x.exp()
+    with mg.trace_backward(quiet=True) as tracer:
+        (h * 2).sum().backward(retain_graph=True)
+        first = len(tracer.steps)
+        (h * 3).sum().backward()
+    second = tracer.lines[first:]
+    into_h = next(line for line in second if line.startswith(f"[{first + 2}] Mul"))
+    exp_step = tracer.steps[first + 2]
+    assert exp_step.op == "Exp"
+    # the Exp node's upstream in the second pass is only that pass's gradient: nothing was added
+    np.testing.assert_allclose(exp_step.upstream, 3.0)
+    assert "gradient into this tensor" not in into_h
+    # x's .grad does accumulate across the two passes, and the trace says so
+    assert "2nd gradient into this tensor" in tracer.lines[-1]
