@@ -778,3 +778,49 @@ def test_gradcheck_sparse_refuses_bad_arguments():
         gradcheck_sparse(lambda w: float(w.sum()), np.ones(3), np.ones(3), num_checks=0)
     small = gradcheck_sparse(lambda w: float(w.sum()), np.ones(3), np.ones(3), num_checks=50)
     assert len(small.rows) == 3
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def test_numerical_grad_of_an_input_passed_twice_is_the_total_derivative(rng):
+    """The same object twice is one variable used twice: perturbing it is seen in both places,
+    as when the float64 array is perturbed in place, and as backward gives it for (w, w)."""
+    f = lambda u, v: (u * v * v).sum()  # noqa: E731 - d/dw of w^3 is 3 w^2
+    w = leaf(rng.uniform(0.5, 1.5, size=4))
+    f(w, w).backward()
+    for args in [(w, w), (w.data.astype(np.float32),) * 2, (w.data.copy(),) * 2]:
+        g1, g2 = numerical_grad(f, *args)
+        np.testing.assert_allclose(g1, w.grad.data, rtol=1e-6)
+        np.testing.assert_allclose(g2, w.grad.data, rtol=1e-6)
+    assert w.data.dtype == np.float64
+
+
+@pytest.mark.parametrize("option", [dict(atol=-1e-5), dict(rtol=-1e-3), dict(atol=None),
+                                    dict(nondet_tol=-1.0), dict(nondet_tol=None),
+                                    dict(rtol=float("nan"))])
+def test_gradcheck_refuses_bad_tolerances_instead_of_blaming_a_correct_op(option, rng):
+    x = leaf(rng.standard_normal(3))
+    with pytest.raises((ValueError, TypeError), match=next(iter(option))):
+        gradcheck(lambda t: t * 2, x, **option)
+
+
+@pytest.mark.parametrize("option", [dict(eps=0), dict(eps="small"), dict(atol=-1.0),
+                                    dict(rtol=None), dict(max_full=None),
+                                    dict(max_full=-1.5)])
+def test_gradcheck_graph_refuses_bad_arguments_instead_of_failing_every_node(option, rng):
+    w = leaf(rng.standard_normal(3))
+    loss = (w * w).sum()
+    with pytest.raises((ValueError, TypeError), match=next(iter(option))):
+        gradcheck_graph(loss, **option)
+    assert gradcheck_graph(loss).passed
+
+
+def test_gradcheck_sparse_refuses_a_missing_gradient_and_a_bad_threshold():
+    f = lambda w: float(np.sum(w ** 3))  # noqa: E731
+    with pytest.raises(TypeError, match="analytic_grad is None"):
+        gradcheck_sparse(f, np.float64(1.5), None)  # 0-d: None would read as NaN, "wrong"
+    with pytest.raises(TypeError, match="analytic_grad is None"):
+        gradcheck_sparse(f, np.ones(3), None)
+    with pytest.raises((ValueError, TypeError), match="threshold"):
+        gradcheck_sparse(f, np.ones(3), 3 * np.ones(3), threshold=None)

@@ -36,8 +36,8 @@ import numpy as np
 from ..autograd import enable_grad, grad
 from ..random import default_generator
 from ..tensor import Tensor
-from .numeric import (central_differences, check_eps, directional_difference, perturbable,
-                      relative_error)
+from .numeric import (central_differences, check_eps, check_tolerance, directional_difference,
+                      perturbable, relative_error)
 
 __all__ = ["gradcheck", "GradcheckError", "GradcheckWarning", "Comparison", "make_check",
            "func_outputs", "random_unit", "projected_atol", "generator_from"]
@@ -161,6 +161,9 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     docstring for the math, fast mode and the kinks that give false alarms.
     """
     eps = check_eps(eps, "gradcheck")
+    atol = check_tolerance(atol, "atol", "gradcheck")
+    rtol = check_tolerance(rtol, "rtol", "gradcheck")
+    nondet_tol = check_tolerance(nondet_tol, "nondet_tol", "gradcheck")
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not checked:

@@ -24,6 +24,7 @@ import numpy as np
 from ..tensor import Tensor
 from ._table import format_number, format_table
 from .check import func_outputs, make_check
+from .numeric import check_eps, check_tolerance
 
 __all__ = ["gradcheck_graph", "GraphCheckReport", "NodeCheck"]
 
@@ -106,6 +107,12 @@ def gradcheck_graph(output, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     """
     if not isinstance(output, Tensor):
         raise TypeError(f"gradcheck_graph: output must be a Tensor, got {type(output).__name__}")
+    eps = check_eps(eps, "gradcheck_graph")
+    atol = check_tolerance(atol, "atol", "gradcheck_graph")
+    rtol = check_tolerance(rtol, "rtol", "gradcheck_graph")
+    if isinstance(max_full, (bool, np.bool_)) or not isinstance(max_full, (int, np.integer)) \
+            or max_full < 0:
+        raise ValueError(f"gradcheck_graph: max_full must be an integer >= 0, got {max_full!r}")
     if output.grad_fn is None:
         raise ValueError("gradcheck_graph: output has no recorded graph (it is a leaf, or was "
                          "computed under no_grad() or from tensors that do not require grad)")

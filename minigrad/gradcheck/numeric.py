@@ -31,7 +31,7 @@ from ._table import format_number, format_table
 
 __all__ = ["relative_error", "numerical_grad", "numerical_backward", "NumericalBackward",
            "central_differences", "directional_difference", "perturbable", "scalar_value",
-           "check_eps"]
+           "check_eps", "check_tolerance"]
 
 _TINY = np.finfo(np.float64).tiny
 
@@ -72,6 +72,17 @@ def check_eps(eps, who: str) -> float:
     if not (value > 0 and np.isfinite(value)):
         raise ValueError(f"{who}: eps must be a positive finite step, got {eps!r}")
     return value
+
+
+def check_tolerance(value, name: str, who: str) -> float:
+    """A tolerance (``atol``, ``rtol``, ...) as a finite float >= 0, or an error naming it: a
+    negative or NaN tolerance would fail every comparison, and blame correct ops for it."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                      np.floating)):
+        raise TypeError(f"{who}: {name} must be a number >= 0, got {value!r}")
+    if not 0 <= value < np.inf:
+        raise ValueError(f"{who}: {name} must be a number >= 0, got {value!r}")
+    return float(value)
 
 
 def scalar_value(value, who: str) -> float:
@@ -172,8 +183,9 @@ def numerical_grad(f, *inputs, eps: float = 1e-6, verbose=False):
     ``f`` takes the inputs (Tensors, arrays or numbers) and returns a scalar Tensor or a number.
     Returns an ndarray shaped like the input (one input), or a tuple of them (several inputs).
     Costs 2 evaluations of ``f`` per input element. Computes in float64 and restores every input
-    exactly (see the module docstring). ``f`` runs in the caller's grad mode, so it may use
-    autograd itself (e.g. to check a second derivative).
+    exactly (see the module docstring). A Tensor or array passed twice is one variable used
+    twice: both of its gradients are the total derivative, as ``backward`` gives. ``f`` runs in
+    the caller's grad mode, so it may use autograd itself (e.g. to check a second derivative).
 
     ``verbose=True`` (or a number of rows) prints the article's table for the first coordinates
     of each input: W, W+h, the loss on either side and the resulting dW.
@@ -184,8 +196,13 @@ def numerical_grad(f, *inputs, eps: float = 1e-6, verbose=False):
     rows = _verbose_rows(verbose)
     grads, tables = [], []
     with ExitStack() as stack:
-        pairs = [stack.enter_context(perturbable(x, i, "numerical_grad"))
-                 for i, x in enumerate(inputs)]
+        pairs, entered = [], {}
+        for i, x in enumerate(inputs):
+            if isinstance(x, (Tensor, np.ndarray)) and id(x) in entered:
+                pairs.append(entered[id(x)])  # the same object again: one variable, used twice
+                continue
+            pairs.append(stack.enter_context(perturbable(x, i, "numerical_grad")))
+            entered[id(x)] = pairs[-1]
         args = [argument for argument, _ in pairs]
 
         def evaluate():

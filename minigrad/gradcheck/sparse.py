@@ -21,7 +21,8 @@ from ..errors import ShapeError
 from ..tensor import Tensor
 from ._table import format_number, format_table
 from .check import generator_from
-from .numeric import central_differences, check_eps, perturbable, relative_error, scalar_value
+from .numeric import (central_differences, check_eps, check_tolerance, perturbable,
+                      relative_error, scalar_value)
 
 __all__ = ["gradcheck_sparse", "SparseCheck", "SparseCheckReport", "verdict"]
 
@@ -109,6 +110,10 @@ def gradcheck_sparse(f, x, analytic_grad, num_checks: int = 10, eps: float = 1e-
     if not isinstance(num_checks, (int, np.integer)) or num_checks < 1:
         raise ValueError(f"gradcheck_sparse: num_checks must be a positive integer, "
                          f"got {num_checks!r}")
+    threshold = check_tolerance(threshold, "threshold", "gradcheck_sparse")
+    if analytic_grad is None:
+        raise TypeError("gradcheck_sparse: analytic_grad is None (x.grad before backward()?); "
+                        "pass the analytic gradient to check, shaped like x")
     shape = np.shape(x.data if isinstance(x, Tensor) else x)
     analytic = np.asarray(analytic_grad.data if isinstance(analytic_grad, Tensor)
                           else analytic_grad, dtype=np.float64)
