@@ -75,7 +75,7 @@ def rand(*shape, dtype=None, requires_grad=False, generator=None):
 
 def arange(start, stop=None, step=1, dtype=None, requires_grad=False):
     """Like ``np.arange``: integers stay int64, a float argument gives the default dtype."""
-    arr = np.arange(start, stop, step) if stop is not None else np.arange(start)
+    arr = np.arange(start, stop, step) if stop is not None else np.arange(0, start, step)
     if dtype is not None:
         arr = arr.astype(dtype)
     elif arr.dtype.kind == "f":

@@ -97,7 +97,8 @@ def _index_arg(index):
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, list):
-        return np.asarray(index)
+        arr = np.asarray(index)
+        return arr.astype(np.intp) if arr.size == 0 else arr  # [] selects nothing, as in numpy
     return index
 
 
@@ -439,7 +440,8 @@ class Tensor:
         shape = self.data.shape
         if axis is None:
             return Reshape.apply(self, tuple(n for n in shape if n != 1))
-        axes = {self._axis("squeeze", a) for a in (axis if isinstance(axis, tuple) else (axis,))}
+        axes = {self._axis("squeeze", a)
+                for a in (axis if isinstance(axis, (tuple, list)) else (axis,))}
         for a in sorted(axes):
             if shape[a] != 1:
                 raise ShapeError(f"squeeze: axis {a} has size {shape[a]}, only axes of size 1 "
@@ -456,7 +458,8 @@ class Tensor:
         return int(axis) % ndim
 
     def broadcast_to(self, shape):
-        return BroadcastTo.apply(self, tuple(shape))
+        return BroadcastTo.apply(self, (shape,) if isinstance(shape, (int, np.integer))
+                                 else tuple(shape))
 
     def __getitem__(self, index):
         return GetItem.apply(self, _index_arg(index))

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad.gradcheck import numerical_grad
+from minigrad.gradcheck import gradcheck, numerical_grad
 from op_specs import OP_SPECS
 
 
@@ -93,3 +93,80 @@ def test_mean_over_empty_axes_is_nan_like_numpy():
         got = mg.tensor(a).mean(axis=0).data
     np.testing.assert_array_equal(got, np.full(3, np.nan))
     assert mg.tensor(np.ones((3, 0))).mean(axis=0).shape == (0,)
+
+
+# ------------------------------------------------------------------ edge cases found in review
+
+
+@pytest.mark.parametrize("shape,axes", [((2, 3), (-1, 0)), ((3, 3, 3), (-1, 0, 1)),
+                                        ((2, 3, 4), (0, -1, -2))])
+def test_permute_with_negative_axes_matches_torch(shape, axes, rng):
+    torch = pytest.importorskip("torch")
+    a = rng.standard_normal(shape)
+    x, tx = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    y, ty = x.permute(*axes), tx.permute(*axes)
+    np.testing.assert_array_equal(y.data, ty.detach().numpy())
+    upstream = rng.standard_normal(y.shape)
+    y.backward(upstream)
+    ty.backward(torch.tensor(upstream))
+    np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
+    z = mg.tensor(a, requires_grad=True)
+    z.transpose(*axes).backward(upstream)
+    np.testing.assert_array_equal(z.grad.data, tx.grad.numpy())
+
+
+def test_pow_with_exponent_zero_has_gradient_zero_at_zero_like_torch():
+    torch = pytest.importorskip("torch")
+    a = np.array([0.0, 1.5, -2.0])
+    for p in (0, 0.0, np.array([0.0, 0.0, 2.0])):
+        x, tx = mg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        (x ** p).sum().backward()
+        (tx ** (torch.tensor(p) if isinstance(p, np.ndarray) else p)).sum().backward()
+        np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
+    x = mg.tensor(a, requires_grad=True)
+    (g,) = mg.grad((x ** 0).sum(), x, create_graph=True)
+    np.testing.assert_array_equal(g.data, np.zeros(3))
+
+
+def test_arange_with_only_stop_and_step_follows_numpy():
+    for kwargs in ({"step": 2}, {"step": 3}):
+        np.testing.assert_array_equal(mg.arange(7, **kwargs).data, np.arange(7, **kwargs))
+    np.testing.assert_array_equal(mg.arange(2.0, step=0.5).data, np.arange(2.0, step=0.5))
+
+
+def test_indexing_with_an_empty_list_follows_numpy():
+    a = np.arange(6.0).reshape(2, 3)
+    x = mg.tensor(a, requires_grad=True)
+    for index in ([], (slice(None), [])):
+        y = x[index]
+        assert y.shape == a[index].shape
+        y.sum().backward()
+        np.testing.assert_array_equal(x.grad.data, np.zeros_like(a))
+
+
+def test_clip_with_tensor_bounds_gives_the_bounds_their_gradient_like_torch(rng):
+    torch = pytest.importorskip("torch")
+    a = np.array([0.0, 1.0, 2.0, 3.0, -1.0])
+    lo_a = np.array([0.5, 0.5, 2.5, 2.5, -3.0])
+    hi_a = np.array([1.5, 0.2, 2.6, 2.0, 0.0])
+    upstream = rng.standard_normal(5)
+    for use_lo, use_hi in ((True, True), (True, False), (False, True)):
+        x, lo, hi = (mg.tensor(v, requires_grad=True) for v in (a, lo_a, hi_a))
+        tx, tlo, thi = (torch.tensor(v, requires_grad=True) for v in (a, lo_a, hi_a))
+        y = x.clip(lo if use_lo else None, hi if use_hi else None)
+        ty = torch.clamp(tx, tlo if use_lo else None, thi if use_hi else None)
+        np.testing.assert_array_equal(y.data, ty.detach().numpy())
+        y.backward(upstream)
+        ty.backward(torch.tensor(upstream))
+        for t, tt, used in ((x, tx, True), (lo, tlo, use_lo), (hi, thi, use_hi)):
+            if used:
+                np.testing.assert_array_equal(t.grad.data, tt.grad.numpy())
+    # a constant x clipped by a bound that needs a gradient: checked by finite differences
+    lo = mg.tensor(lo_a, requires_grad=True)
+    assert gradcheck(lambda b: mg.clip(mg.tensor(a), b, 1.0), lo)
+
+
+def test_squeeze_takes_a_list_of_axes_and_broadcast_to_an_int_shape():
+    x = mg.tensor(np.zeros((1, 2, 1)))
+    assert x.squeeze([0, 2]).shape == np.squeeze(x.data, axis=(0, 2)).shape
+    assert mg.tensor([1.0]).broadcast_to(3).shape == np.broadcast_to(np.ones(1), 3).shape

@@ -54,7 +54,8 @@ class Div(UfuncFunction):
 
 
 class Pow(Function):
-    """f(x, p) = x^p;  df/dx = p x^(p-1), df/dp = x^p ln x (taken as 0 where x <= 0)."""
+    """f(x, p) = x^p;  df/dx = p x^(p-1) (0 where p = 0, even at x = 0), df/dp = x^p ln x
+    (taken as 0 where x <= 0)."""
 
     @staticmethod
     def forward(ctx, x, p):
@@ -66,7 +67,8 @@ class Pow(Function):
     def backward(ctx, g):
         x, p, out = ctx.saved_tensors
         nx, np_ = ctx.needs_input_grad
-        gx = g * p * x ** (p - 1) if nx else None
+        # x^(p-1) with p = 0 would be 1/0 at x = 0 (0 * inf = nan): use x^0 there, times p = 0
+        gx = g * p * x ** (p - (raw(p) != 0)) if nx else None
         gp = None
         if np_:
             positive = raw(x) > 0
@@ -184,7 +186,8 @@ class Relu(Function):
 
 
 class Clip(Function):
-    """f(x) = min(max(x, lo), hi);  f'(x) = 1 where lo <= x <= hi, else 0."""
+    """f(x, lo, hi) = min(max(x, lo), hi);  df/dx = 1 where lo <= x <= hi, df/dlo = 1 where
+    x < lo <= hi, df/dhi = 1 where max(x, lo) > hi, else 0 (as torch.clamp; None: no bound)."""
 
     @staticmethod
     def forward(ctx, x, lo, hi):
@@ -197,12 +200,16 @@ class Clip(Function):
         (x,) = ctx.saved_tensors
         lo, hi = ctx.bounds
         x = raw(x)
-        inside = np.ones(x.shape, dtype=bool)
-        if lo is not None:
-            inside &= x >= raw(lo)
-        if hi is not None:
-            inside &= x <= raw(hi)
-        return g * inside, None, None
+        _, nlo, nhi = ctx.needs_input_grad
+        ge_lo = True if lo is None else x >= lo
+        le_hi = True if hi is None else x <= hi
+        inside = np.logical_and(ge_lo, le_hi)
+        glo = ghi = None
+        if nlo:  # lo is the result where x is below it, unless hi is below lo
+            glo = g * (~ge_lo if hi is None else ~ge_lo & (lo <= hi))
+        if nhi:  # hi is the result where it is below max(x, lo)
+            ghi = g * ~le_hi if lo is None else g * (np.maximum(x, lo) > hi)
+        return g * inside, glo, ghi
 
 
 class _Extremum2(UfuncFunction):

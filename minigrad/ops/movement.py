@@ -23,10 +23,11 @@ class Transpose(Function):
 
     @staticmethod
     def forward(ctx, x, axes):
-        if axes is None:
-            axes = tuple(range(x.ndim - 1, -1, -1))
-        ctx.inverse = tuple(np.argsort(axes)) if len(axes) == x.ndim else None
-        return x.transpose(axes)
+        out = x.transpose(axes)  # numpy checks the axes
+        # the inverse permutation, of the axes made non-negative (argsort of (-1, 0) is wrong)
+        perm = range(x.ndim - 1, -1, -1) if axes is None else [a % x.ndim for a in axes]
+        ctx.inverse = tuple(sorted(range(x.ndim), key=perm.__getitem__))  # argsort
+        return out
 
     @staticmethod
     def backward(ctx, g):
