@@ -373,16 +373,16 @@ class Tensor:
         return Min.apply(self, _axis_arg(axis, dim), _keepdims_arg(keepdims, keepdim))
 
     def argmax(self, axis=None, *, dim=None) -> "Tensor":
-        return Tensor._make(np.asarray(self.data.argmax(axis=_axis_arg(axis, dim))), None)
+        return _unrecorded(np.argmax, self, _axis_arg(axis, dim))
 
     def argmin(self, axis=None, *, dim=None) -> "Tensor":
-        return Tensor._make(np.asarray(self.data.argmin(axis=_axis_arg(axis, dim))), None)
+        return _unrecorded(np.argmin, self, _axis_arg(axis, dim))
 
     def any(self, axis=None) -> "Tensor":
-        return Tensor._make(np.asarray(self.data.any(axis=axis)), None)
+        return _unrecorded(np.any, self, axis)
 
     def all(self, axis=None) -> "Tensor":
-        return Tensor._make(np.asarray(self.data.all(axis=axis)), None)
+        return _unrecorded(np.all, self, axis)
 
     def softmax(self, axis=None, *, dim=None):
         """exp(x) / sum(exp(x)) along ``axis`` (default -1), computed stably (shifted by the max)."""
@@ -537,8 +537,22 @@ class Tensor:
 
 
 def _compare(ufunc, a, b):
-    return Tensor._make(ufunc(a.data if isinstance(a, Tensor) else a,
-                              b.data if isinstance(b, Tensor) else b), None)
+    try:
+        return Tensor._make(ufunc(a.data if isinstance(a, Tensor) else a,
+                                  b.data if isinstance(b, Tensor) else b), None)
+    except (ValueError, TypeError) as exc:  # an error naming the comparison and both inputs
+        kind = ShapeError if isinstance(exc, ValueError) else TypeError
+        raise kind(f"{ufunc.__name__}: {exc} (inputs: {_autograd.describe(a)}, "
+                   f"{_autograd.describe(b)})") from None
+
+
+def _unrecorded(func, t, axis):
+    """``func(t.data, axis=axis)`` (argmax, any, ...) as a Tensor outside the graph."""
+    try:
+        return Tensor._make(np.asarray(func(t.data, axis=axis)), None)
+    except (ValueError, TypeError) as exc:
+        kind = ValueError if isinstance(exc, ValueError) else TypeError  # never numpy's own
+        raise kind(f"{func.__name__}: {exc} (tensor of shape {t.shape}, {t.dtype})") from None
 
 
 def tensor(data, requires_grad: bool = False, dtype=None, name: str | None = None) -> Tensor:

@@ -170,3 +170,16 @@ def test_squeeze_takes_a_list_of_axes_and_broadcast_to_an_int_shape():
     x = mg.tensor(np.zeros((1, 2, 1)))
     assert x.squeeze([0, 2]).shape == np.squeeze(x.data, axis=(0, 2)).shape
     assert mg.tensor([1.0]).broadcast_to(3).shape == np.broadcast_to(np.ones(1), 3).shape
+
+
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_max_min_of_an_empty_tensor_over_a_non_empty_axis_follow_numpy(op):
+    a = np.ones((0, 3))
+    x = mg.tensor(a, requires_grad=True)
+    y = getattr(x, op)(axis=1)
+    assert y.shape == getattr(a, op)(axis=1).shape
+    y.sum().backward()
+    assert x.grad.shape == a.shape
+    for axis in (None, 0):  # over the empty axis there is nothing to take the max of
+        with pytest.raises(ValueError, match=f"{op} of an empty tensor"):
+            getattr(x, op)(axis=axis)

@@ -51,8 +51,9 @@ class _Extremum(Function):
 
     @classmethod
     def forward(cls, ctx, x, axis, keepdims):
-        if x.size == 0:
-            raise ValueError(f"{cls.name().lower()} of an empty tensor of shape {x.shape}")
+        if x.size == 0 and 0 in [x.shape[a] for a in normalize_axis(axis, x.ndim)]:
+            raise ValueError(f"{cls.name().lower()} of an empty tensor of shape {x.shape} "
+                             f"over axis {axis}")  # over other axes: an empty result, as numpy
         out = cls.reduce(x, axis=axis, keepdims=True)
         ctx.save_for_backward(x)
         ctx.out_k = out
