@@ -126,6 +126,10 @@ def test_pow_with_exponent_zero_has_gradient_zero_at_zero_like_torch():
     x = mg.tensor(a, requires_grad=True)
     (g,) = mg.grad((x ** 0).sum(), x, create_graph=True)
     np.testing.assert_array_equal(g.data, np.zeros(3))
+    # away from x = 0 the second derivatives (also d/dp at p = 0) are left exact
+    z = mg.tensor([0.5, 1.5, 0.8], requires_grad=True, dtype=np.float64)
+    p = mg.tensor([0.0, 2.0, 3.0], requires_grad=True, dtype=np.float64)
+    assert gradcheck(lambda z, p: mg.grad((z ** p).sum(), (z, p), create_graph=True), (z, p))
 
 
 def test_arange_with_only_stop_and_step_follows_numpy():

@@ -67,8 +67,13 @@ class Pow(Function):
     def backward(ctx, g):
         x, p, out = ctx.saved_tensors
         nx, np_ = ctx.needs_input_grad
-        # x^(p-1) with p = 0 would be 1/0 at x = 0 (0 * inf = nan): use x^0 there, times p = 0
-        gx = g * p * x ** (p - (raw(p) != 0)) if nx else None
+        gx = None
+        if nx:
+            pr = raw(p)
+            if np.ndim(pr) == 0 and pr != 0:  # the common case, x ** 2: no mask
+                gx = g * p * x ** (p - 1)
+            else:  # where p = 0 and x = 0, x^(p-1) is 1/0 (0 * inf = nan): use x^0 there
+                gx = g * p * x ** (p - ((pr != 0) | (raw(x) != 0)))
         gp = None
         if np_:
             positive = raw(x) > 0
