@@ -454,3 +454,25 @@ def test_synthetic_makers_reject_bad_arguments(call, words):
         call()
     for word in words:
         assert word in str(info.value)
+
+
+@pytest.mark.parametrize("module, name", [
+    ("numpy._core.multiarray", "scalar"), ("numpy.core.numeric", "_frombuffer"),
+    ("_codecs", "encode"), ("builtins", "bytes"),
+    ("numpy", "dtype"), ("numpy._core.multiarray", "_reconstruct"), ("numpy", "ndarray")])
+@pytest.mark.parametrize("state", [{"note": 1}, (None, {"__defaults__": ("utf8",)}),
+                                   (None, {"__setstate__": None})])
+def test_restricted_unpickler_refuses_to_modify_its_stand_ins(tmp_path, module, name, state):
+    # GLOBAL hands out a stand-in; BUILD on it would set attributes (or __defaults__) on it for
+    # the rest of the process. A later, honest file must still load as before.
+    path = tmp_path / "tamper.pkl"
+    body = pickle.dumps(state, protocol=2)[2:-1]  # the opcodes that push ``state``
+    path.write_bytes(b"\x80\x02c" + f"{module}\n{name}\n".encode() + body + b"b.")
+    functions = ("scalar", "_frombuffer", "encode", "bytes")
+    with pytest.raises(UnsafePickleError if name in functions else DataFileError,
+                       match="modify" if name in functions else None):
+        load_restricted_pickle(path)
+    honest = tmp_path / "honest.pkl"
+    honest.write_bytes(pickle.dumps({"x": np.arange(3.0), "s": b"ab"}, protocol=2))
+    loaded = load_restricted_pickle(honest)
+    np.testing.assert_array_equal(loaded[b"x"] if b"x" in loaded else loaded["x"], [0, 1, 2])

@@ -121,16 +121,36 @@ def _empty_bytes(*args):
     return b""
 
 
+class _StandIn:
+    """A stand-in function as the file gets it: it may be called, never changed. (BUILD on a
+    plain function would set attributes, even ``__defaults__``, for the rest of the process;
+    the stand-in classes above refuse it through their own ``__setstate__``.)"""
+
+    __slots__ = ("_function",)
+
+    def __init__(self, function):
+        object.__setattr__(self, "_function", function)
+
+    def __call__(self, *args):
+        return self._function(*args)
+
+    def __setstate__(self, state):
+        raise UnsafePickleError(f"the pickle tries to modify {self._function.__name__}")
+
+    def __setattr__(self, name, value):
+        raise UnsafePickleError(f"the pickle tries to modify {self._function.__name__}")
+
+
 _ALLOWED = {}
 for _module in ("numpy.core.multiarray", "numpy._core.multiarray"):
     _ALLOWED[_module, "_reconstruct"] = _ArraySpec
-    _ALLOWED[_module, "scalar"] = _scalar
+    _ALLOWED[_module, "scalar"] = _StandIn(_scalar)
 for _module in ("numpy.core.numeric", "numpy._core.numeric"):
-    _ALLOWED[_module, "_frombuffer"] = _frombuffer
+    _ALLOWED[_module, "_frombuffer"] = _StandIn(_frombuffer)
 _ALLOWED["numpy", "ndarray"] = _NDARRAY
 _ALLOWED["numpy", "dtype"] = _DtypeSpec
-_ALLOWED["_codecs", "encode"] = _latin1_encode
-_ALLOWED["builtins", "bytes"] = _ALLOWED["__builtin__", "bytes"] = _empty_bytes
+_ALLOWED["_codecs", "encode"] = _StandIn(_latin1_encode)
+_ALLOWED["builtins", "bytes"] = _ALLOWED["__builtin__", "bytes"] = _StandIn(_empty_bytes)
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
