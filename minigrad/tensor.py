@@ -519,13 +519,13 @@ class Tensor:
 
     def zero_(self) -> "Tensor":
         """Set every element to 0, in place (``w.grad.zero_()``)."""
-        self._check_inplace("zero_")
-        self.data[...] = 0
-        _autograd.mark_changed(self.data)
-        return self
+        return self._fill("zero_", 0)
 
     def fill_(self, value) -> "Tensor":
-        self._check_inplace("fill_")
+        return self._fill("fill_", value)
+
+    def _fill(self, op: str, value) -> "Tensor":
+        self._check_inplace(op)
         self.data[...] = value
         _autograd.mark_changed(self.data)
         return self

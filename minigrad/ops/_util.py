@@ -1,4 +1,6 @@
 """Small helpers shared by the backward rules (they accept ndarrays and Tensors alike)."""
+import math
+
 import numpy as np
 
 from ..tensor import Tensor
@@ -16,7 +18,7 @@ def broadcast_to(g, shape):
     read-only view (no memory)."""
     if isinstance(g, Tensor):
         return g.broadcast_to(shape)
-    if size_of(shape) <= _SMALL:
+    if math.prod(shape) <= _SMALL:
         out = np.empty(shape, g.dtype)
         out[...] = g
         return out
@@ -24,14 +26,6 @@ def broadcast_to(g, shape):
 
 
 _SMALL = 1 << 14  # elements: 128 KiB of float64
-
-
-def size_of(shape) -> int:
-    """The number of elements of ``shape`` (a Python loop: np.prod costs microseconds)."""
-    n = 1
-    for k in shape:
-        n *= k
-    return n
 
 
 def normalize_axis(axis, ndim):
